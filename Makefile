@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The embedded default: development mode on SQLite, no keys, no services.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test install setup lint check pytest admin-password clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_directory
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: setup
+	$(PY) manage.py ensure_dev_admin
+	@echo "The portal: http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+admin-password: install
+	$(PY) manage.py ensure_dev_admin --reset
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint check pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

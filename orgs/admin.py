@@ -1,0 +1,174 @@
+"""The staff back office for the directory. State changes go through orgs.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from orgs import services
+from orgs.models import Cause, Figure, Organization, Program, Region, Source
+
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Verified (current)")), ("no", _("Not verified or expired"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.verified()
+        if self.value() == "no":
+            return queryset.unverified()
+        return queryset
+
+
+class ProgramInline(admin.StackedInline):
+    model = Program
+    extra = 0
+    fields = [("name", "slug"), "description", ("cause", "region"), "active"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class VerifyForm(forms.Form):
+    basis = forms.ChoiceField(label=_("Verified against"), choices=Organization.VerificationBasis.choices)
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=300,
+        help_text=_("The registry and entry number, or the document's title and date, that you checked."),
+    )
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "published", "verified_badge", "verified_at", "updated_at"]
+    formfield_overrides = URL_FIELDS
+    list_filter = ["published", VerifiedFilter, "causes", "regions"]
+    search_fields = ["name", "slug", "summary", "programs__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["regions", "causes", "sources"]
+    readonly_fields = [
+        "verified_at",
+        "verified_by",
+        "verification_basis",
+        "verification_reference",
+        "verification_expires_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "summary", "description", "published"]}),
+        (_("Where and what"), {"fields": ["based_in", "regions", "causes", "website", "logo"]}),
+        (_("Sources"), {"fields": ["sources"]}),
+        (
+            _("Verification (use the 'Mark verified' action)"),
+            {
+                "fields": [
+                    "verified_at",
+                    "verified_by",
+                    "verification_basis",
+                    "verification_reference",
+                    "verification_expires_at",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [ProgramInline]
+    actions = ["publish", "unpublish", "mark_verified"]
+    list_select_related = ["verified_by"]
+
+    @admin.display(boolean=True, description=_("verified"))
+    def verified_badge(self, obj: Organization) -> bool:
+        return obj.is_verified
+
+    @admin.display(description=_("verification expires"))
+    def verification_expires_at(self, obj: Organization):
+        return obj.verification_expires_at
+
+    @admin.action(description=_("Publish the selected organizations"))
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = services.organization_set_published(organizations=queryset, published=True)
+        self.message_user(
+            request, ngettext("%d organization published.", "%d organizations published.", changed) % changed
+        )
+
+    @admin.action(description=_("Unpublish the selected organizations"))
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = services.organization_set_published(organizations=queryset, published=False)
+        self.message_user(
+            request, ngettext("%d organization unpublished.", "%d organizations unpublished.", changed) % changed
+        )
+
+    @admin.action(description=_("Mark the selected organizations verified"))
+    def mark_verified(self, request: HttpRequest, queryset: QuerySet):
+        form = VerifyForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                changed = services.organization_verify(
+                    organizations=queryset,
+                    by=request.user,
+                    basis=form.cleaned_data["basis"],
+                    reference=form.cleaned_data["reference"],
+                )
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
+                return None
+            self.message_user(
+                request, ngettext("%d organization verified.", "%d organizations verified.", changed) % changed
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/orgs/organization/verify.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Mark organizations verified"),
+                "opts": self.model._meta,
+                "form": form,
+                "organizations": queryset,
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(Cause)
+class CauseAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "publisher", "date_text"]
+    formfield_overrides = URL_FIELDS
+    search_fields = ["title", "author", "publisher"]
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    list_display = ["label", "value", "year", "topic", "source"]
+    list_filter = ["topic", "series"]
+    search_fields = ["label", "value", "quote"]
+    list_select_related = ["source"]

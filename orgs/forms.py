@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Cause, Region
+from orgs.selectors import DirectoryFilters
+
+QUERY_MAX_LENGTH = 100
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search and filters, read from the query string. Invalid parts are reported and ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=QUERY_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, summary or program")}),
+        error_messages={"max_length": _("Search for at most %(limit_value)d characters; this search was ignored.")},
+    )
+    cause = forms.ModelChoiceField(
+        label=_("Cause"),
+        queryset=Cause.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All causes"),
+        error_messages={"invalid_choice": _("There is no such cause; showing all causes.")},
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All regions"),
+        error_messages={"invalid_choice": _("There is no such region; showing all regions.")},
+    )
+
+    def filters(self) -> DirectoryFilters:
+        """The valid part of the submitted filters (call after is_valid())."""
+        data = self.cleaned_data
+        return DirectoryFilters(query=data.get("q") or "", cause=data.get("cause"), region=data.get("region"))
+
+    def problems(self) -> list[str]:
+        return [str(message) for messages in self.errors.values() for message in messages]

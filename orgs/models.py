@@ -1,0 +1,238 @@
+"""The directory: organizations, their programs, causes, regions and the documents behind them."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Cause(models.Model):
+    """A kind of help: rescue along escape routes, refugee care, ..."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("cause")
+        verbose_name_plural = _("causes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    """A place where organizations work or are based."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    """A document the directory's facts come from."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    date_text = models.CharField(
+        _("date"), max_length=60, blank=True, help_text=_("As precise as the document states, e.g. '2 May 2019'.")
+    )
+    url = models.URLField(_("link"), blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def byline(self) -> str:
+        return ", ".join(part for part in (self.author, self.publisher, self.date_text) if part)
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def published(self) -> "OrganizationQuerySet":
+        return self.filter(published=True)
+
+    def verified(self, *, now=None) -> "OrganizationQuerySet":
+        return self.filter(verified_at__gt=verification_cutoff(now))
+
+    def unverified(self, *, now=None) -> "OrganizationQuerySet":
+        return self.exclude(verified_at__gt=verification_cutoff(now))
+
+
+def verification_cutoff(now=None):
+    """Verifications made at or before this moment have expired."""
+    return (now or timezone.now()) - timedelta(days=settings.VERIFICATION_VALID_DAYS)
+
+
+class Organization(TimeStamped):
+    class VerificationBasis(models.TextChoices):
+        REGISTRY = "registry", _("a registry entry")
+        DOCUMENT = "document", _("a document")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    summary = models.CharField(_("summary"), max_length=300, help_text=_("One or two sentences for the directory."))
+    description = models.TextField(_("description"), blank=True)
+    based_in = models.CharField(
+        _("based in"), max_length=200, blank=True, help_text=_("Where the organization is based, as the sources say.")
+    )
+    regions = models.ManyToManyField(Region, blank=True, related_name="organizations", verbose_name=_("works in"))
+    causes = models.ManyToManyField(Cause, blank=True, related_name="organizations", verbose_name=_("causes"))
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="organizations", verbose_name=_("sources"))
+    published = models.BooleanField(_("published"), default=False)
+
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verification_basis = models.CharField(
+        _("verified against"), max_length=20, choices=VerificationBasis.choices, blank=True
+    )
+    verification_reference = models.CharField(
+        _("verification reference"),
+        max_length=300,
+        blank=True,
+        help_text=_("The registry entry (registry and number) or the document (title, date) checked."),
+    )
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        indexes = [
+            models.Index(fields=["published", "name"], name="org_published_name_idx"),
+            models.Index(fields=["verified_at"], name="org_verified_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgs:profile", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.verified_at and not (self.verification_basis and self.verification_reference.strip()):
+            raise ValidationError(
+                _("A verification needs what it was checked against: choose a basis and give the reference.")
+            )
+
+    @property
+    def verification_expires_at(self):
+        if not self.verified_at:
+            return None
+        return self.verified_at + timedelta(days=settings.VERIFICATION_VALID_DAYS)
+
+    @property
+    def is_verified(self) -> bool:
+        expires = self.verification_expires_at
+        return expires is not None and expires > timezone.now()
+
+
+class Program(TimeStamped):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="programs", verbose_name=_("organization")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    cause = models.ForeignKey(
+        Cause, on_delete=models.PROTECT, null=True, blank=True, related_name="programs", verbose_name=_("cause")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="programs", verbose_name=_("region")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="program_unique_slug_per_org"),
+            models.UniqueConstraint(fields=["organization", "name"], name="program_unique_name_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Figure(models.Model):
+    """A figure about the situation, as one source document states it."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    topic = models.CharField(_("topic"), max_length=100)
+    label = models.CharField(_("what it counts"), max_length=300)
+    value = models.CharField(_("value as stated"), max_length=100, help_text=_("E.g. '50,000 to 200,000'."))
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True, help_text=_("For charted series."))
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    series = models.SlugField(
+        _("series"), max_length=80, blank=True, help_text=_("Figures sharing a series are charted together by year.")
+    )
+    quote = models.TextField(_("what the source says"), blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures", verbose_name=_("source"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
+
+class SeedRecord(models.Model):
+    """What the seed loader last wrote for one entry of the data file.
+
+    The loader applies an entry only when its content changed since the last load, so
+    re-running it does nothing and staff edits stand until the file's entry changes.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="seedrecord_unique_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

@@ -1,0 +1,57 @@
+"""The public directory: thin views over orgs.selectors."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from orgs import charts, selectors
+from orgs.forms import DirectoryFilterForm
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.filters() if form.is_bound else selectors.DirectoryFilters()
+    page = selectors.organization_page(
+        filters=filters, page_number=request.GET.get("page"), per_page=settings.DIRECTORY_PAGE_SIZE
+    )
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "orgs/directory.html",
+        {
+            "form": form,
+            "filters": filters,
+            "problems": [] if valid else form.problems(),
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "organizations": page.object_list,
+            "query_string": query_string.urlencode(),
+            "filtered": bool(filters.query or filters.cause or filters.region),
+        },
+    )
+
+
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = selectors.organization_detail(slug=slug, include_unpublished=request.user.is_staff)
+    return render(request, "orgs/profile.html", {"organization": organization})
+
+
+def situation(request: HttpRequest) -> HttpResponse:
+    figures = selectors.figure_list()
+    series = [figure for figure in figures if figure.series == "defections-to-south-korea" and figure.number]
+    topics: dict[str, list] = {}
+    for figure in figures:
+        topics.setdefault(figure.topic, []).append(figure)
+    return render(
+        request,
+        "orgs/situation.html",
+        {
+            "topics": topics,
+            "chart": charts.bar_chart(
+                [(str(figure.year), figure.number) for figure in sorted(series, key=lambda f: f.year or 0)]
+            ),
+            "series": sorted(series, key=lambda f: f.year or 0),
+        },
+    )

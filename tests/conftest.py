@@ -1,0 +1,35 @@
+"""Shared fixtures: personas and helpers. See tests/factories.py for the objects."""
+
+import pytest
+from django.test import Client
+
+from tests import factories
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.staff(username="staff")
+
+
+@pytest.fixture
+def staff_client(staff_user) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def donor(db):
+    return factories.user(username="donor", email="donor@example.org")
+
+
+@pytest.fixture
+def donor_client(donor) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(donor)
+    return client

@@ -1,0 +1,74 @@
+"""Small factories for tests: each makes a valid object with unique defaults, overridable by keyword."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from orgs.models import Cause, Figure, Organization, Program, Region, Source
+
+_seq = itertools.count(1)
+
+
+def user(**fields):
+    n = next(_seq)
+    fields.setdefault("username", f"user{n}")
+    fields.setdefault("email", f"user{n}@example.org")
+    password = fields.pop("password", "a-long-test-password")
+    account = get_user_model()(**fields)
+    account.set_password(password)
+    account.save()
+    return account
+
+
+def staff(**fields):
+    return user(is_staff=True, is_superuser=True, **fields)
+
+
+def cause(**fields):
+    n = next(_seq)
+    fields.setdefault("slug", f"cause-{n}")
+    fields.setdefault("name", f"Cause {n}")
+    return Cause.objects.create(**fields)
+
+
+def region(**fields):
+    n = next(_seq)
+    fields.setdefault("slug", f"region-{n}")
+    fields.setdefault("name", f"Region {n}")
+    return Region.objects.create(**fields)
+
+
+def source(**fields):
+    n = next(_seq)
+    fields.setdefault("key", f"source-{n}")
+    fields.setdefault("title", f"Source document {n}")
+    return Source.objects.create(**fields)
+
+
+def organization(*, causes=(), regions=(), sources=(), **fields):
+    n = next(_seq)
+    fields.setdefault("name", f"Organization {n}")
+    fields.setdefault("slug", f"organization-{n}")
+    fields.setdefault("summary", f"Summary of organization {n}.")
+    fields.setdefault("published", True)
+    org = Organization.objects.create(**fields)
+    org.causes.set(causes)
+    org.regions.set(regions)
+    org.sources.set(sources)
+    return org
+
+
+def program(*, organization, **fields):
+    n = next(_seq)
+    fields.setdefault("name", f"Program {n}")
+    fields.setdefault("slug", f"program-{n}")
+    return Program.objects.create(organization=organization, **fields)
+
+
+def figure(*, source, **fields):
+    n = next(_seq)
+    fields.setdefault("key", f"figure-{n}")
+    fields.setdefault("topic", "Escapes")
+    fields.setdefault("label", f"Figure {n}")
+    fields.setdefault("value", str(n))
+    return Figure.objects.create(source=source, **fields)
