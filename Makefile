@@ -26,7 +26,7 @@ setup: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: setup
-	$(PY) manage.py ensure_dev_admin
+	$(PY) manage.py ensure_dev_admin --url http://$(HOST):$(PORT)/admin/
 	@echo "The portal: http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

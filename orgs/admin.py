@@ -143,20 +143,15 @@ class OrganizationAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(Cause)
-class CauseAdmin(admin.ModelAdmin):
+class TaxonomyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-@admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
-    list_editable = ["position"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+admin.site.register(Cause, TaxonomyAdmin)
+admin.site.register(Region, TaxonomyAdmin)
 
 
 @admin.register(Source)

@@ -7,6 +7,17 @@ from orgs.selectors import DirectoryFilters
 QUERY_MAX_LENGTH = 100
 
 
+def _term_field(model, label, empty_label, invalid) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=model.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=empty_label,
+        error_messages={"invalid_choice": invalid},
+    )
+
+
 class DirectoryFilterForm(forms.Form):
     """The directory's search and filters, read from the query string. Invalid parts are reported and ignored."""
 
@@ -17,22 +28,8 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, summary or program")}),
         error_messages={"max_length": _("Search for at most %(limit_value)d characters; this search was ignored.")},
     )
-    cause = forms.ModelChoiceField(
-        label=_("Cause"),
-        queryset=Cause.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All causes"),
-        error_messages={"invalid_choice": _("There is no such cause; showing all causes.")},
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All regions"),
-        error_messages={"invalid_choice": _("There is no such region; showing all regions.")},
-    )
+    cause = _term_field(Cause, _("Cause"), _("All causes"), _("There is no such cause; showing all causes."))
+    region = _term_field(Region, _("Region"), _("All regions"), _("There is no such region; showing all regions."))
 
     def filters(self) -> DirectoryFilters:
         """The valid part of the submitted filters (call after is_valid())."""

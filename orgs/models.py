@@ -18,37 +18,37 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class Cause(models.Model):
-    """A kind of help: rescue along escape routes, refugee care, ..."""
+class Taxonomy(models.Model):
+    """A named, ordered term staff edit: a cause or a region."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
-    description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        abstract = True
         ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cause(Taxonomy):
+    """A kind of help: rescue along escape routes, refugee care, ..."""
+
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta(Taxonomy.Meta):
         verbose_name = _("cause")
         verbose_name_plural = _("causes")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Region(models.Model):
+class Region(Taxonomy):
     """A place where organizations work or are based."""
 
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["position", "name"]
+    class Meta(Taxonomy.Meta):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Source(models.Model):
@@ -217,6 +217,13 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+    @property
+    def dated_label(self) -> str:
+        """The label, with the year added when the label does not already say it."""
+        if self.year and str(self.year) not in self.label:
+            return f"{self.label} ({self.year})"
+        return self.label
 
 
 class SeedRecord(models.Model):

@@ -33,3 +33,9 @@ def donor_client(donor) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(donor)
     return client
+
+
+def pytest_report_header(config) -> str:
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"

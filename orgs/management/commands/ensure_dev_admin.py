@@ -13,6 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Give the 'admin' account a new random password.")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/", help="Where the admin is served.")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         user.save()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Staff sign-in: http://127.0.0.1:8000/admin/  user: admin  password: {password}\n"
+                f"Staff sign-in: {options['url']}  user: admin  password: {password}\n"
                 "(printed once, on this terminal only; make admin-password gives a new one)"
             )
         )
