@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "orgs",
     "donations",
 ]
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "donations.context_processors.stripe_mode",
             ],
         },
     },
@@ -180,9 +183,46 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
     },
 }
 
 # The directory: how many organizations a page lists, and how long a verification lasts.
 DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 12)
 VERIFICATION_VALID_DAYS = env_int("VERIFICATION_VALID_DAYS", 365)
+
+# Stripe. No STRIPE_SECRET_KEY: the local sandbox (donations/sandbox) at STRIPE_API_BASE, test mode.
+# A live key (sk_live_...) switches the sandbox off and needs the webhook secret.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_SANDBOX = not STRIPE_SECRET_KEY
+STRIPE_LIVE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+STRIPE_API_KEY = STRIPE_SECRET_KEY or "sk_test_sandbox"
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "http://127.0.0.1:12111") if STRIPE_SANDBOX else ""
+STRIPE_SANDBOX_DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_development_only_not_secret"  # noqa: S105 (test mode only)
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+if not STRIPE_WEBHOOK_SECRET:
+    if STRIPE_LIVE:
+        raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is a live key.")
+    STRIPE_WEBHOOK_SECRET = STRIPE_SANDBOX_DEFAULT_WEBHOOK_SECRET
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 8)  # well under gunicorn's 30 s worker timeout
+STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2), 2)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+STRIPE_FEE_PERCENT = env_str("STRIPE_FEE_PERCENT", "2.9")  # estimate shown to donors who add the fee
+
+# Background tasks (receipts): run at once while developing, by `manage.py db_worker` in production.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+
+# Giving: how many pledge starts one address or one email may make per window (card-testing defence).
+PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10)
+PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600)
+PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30)
+
+# The portal's public address, for links in emails (receipts, stop links).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

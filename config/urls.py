@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("donations/", include("donations.urls")),
     path("", include("orgs.urls")),
 ]
 if settings.DEBUG:

@@ -52,7 +52,7 @@ class VerifyForm(forms.Form):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "published", "verified_badge", "verified_at", "updated_at"]
     formfield_overrides = URL_FIELDS
-    list_filter = ["published", VerifiedFilter, "causes", "regions"]
+    list_filter = ["published", VerifiedFilter, "accepts_gifts", "causes", "regions"]
     search_fields = ["name", "slug", "summary", "programs__name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["regions", "causes", "sources"]
@@ -69,6 +69,18 @@ class OrganizationAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "summary", "description", "published"]}),
         (_("Where and what"), {"fields": ["based_in", "regions", "causes", "website", "logo"]}),
         (_("Sources"), {"fields": ["sources"]}),
+        (
+            _("Giving"),
+            {
+                "fields": [
+                    "accepts_gifts",
+                    "gift_currencies",
+                    "statement_descriptor",
+                    "stripe_account_id",
+                    "platform_fee_basis_points",
+                ]
+            },
+        ),
         (
             _("Verification (use the 'Mark verified' action)"),
             {

@@ -4,10 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from donations.money import CURRENCIES
 
 
 class TimeStamped(models.Model):
@@ -130,6 +133,38 @@ class Organization(TimeStamped):
         help_text=_("The registry entry (registry and number) or the document (title, date) checked."),
     )
 
+    # Giving: set by staff.
+    accepts_gifts = models.BooleanField(_("accepts gifts through the portal"), default=False)
+    gift_currencies = models.CharField(
+        _("gift currencies"),
+        max_length=100,
+        blank=True,
+        help_text=_("Comma-separated ISO codes (e.g. 'USD,KRW'); empty means every currency the portal takes."),
+    )
+    statement_descriptor = models.CharField(
+        _("card statement text"),
+        max_length=10,
+        blank=True,
+        help_text=_("A neutral suffix for donors' card statements (letters, digits, spaces; at most 10)."),
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9 ]*$", _("Use only letters, digits and spaces.")),
+            RegexValidator(r"[A-Za-z]|^$", _("Include at least one letter.")),
+        ],
+    )
+    stripe_account_id = models.CharField(
+        _("connected Stripe account"),
+        max_length=64,
+        blank=True,
+        help_text=_("acct_...: gifts go to this account directly. Empty: the platform account collects them."),
+        validators=[RegexValidator(r"^acct_[A-Za-z0-9]+$", _("A connected account id starts with acct_."))],
+    )
+    platform_fee_basis_points = models.PositiveSmallIntegerField(
+        _("platform fee (basis points)"),
+        default=0,
+        validators=[MaxValueValidator(2000)],
+        help_text=_("Only with a connected account: 100 = 1%. Taken by the platform from each gift."),
+    )
+
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
@@ -147,8 +182,23 @@ class Organization(TimeStamped):
     def get_absolute_url(self) -> str:
         return reverse("orgs:profile", kwargs={"slug": self.slug})
 
+    @property
+    def currencies(self) -> list[str]:
+        """The currencies this organization takes; all the portal's when none is set."""
+        chosen = [code.strip().upper() for code in self.gift_currencies.split(",") if code.strip()]
+        return [code for code in CURRENCIES if not chosen or code in chosen]
+
     def clean(self) -> None:
         super().clean()
+        unknown = [
+            c.strip() for c in self.gift_currencies.split(",") if c.strip() and c.strip().upper() not in CURRENCIES
+        ]
+        if unknown:
+            raise ValidationError(
+                {"gift_currencies": _("Unknown currency codes: %(codes)s.") % {"codes": ", ".join(unknown)}}
+            )
+        if self.platform_fee_basis_points and not self.stripe_account_id:
+            raise ValidationError({"platform_fee_basis_points": _("A platform fee needs a connected Stripe account.")})
         if self.verified_at and not (self.verification_basis and self.verification_reference.strip()):
             raise ValidationError(
                 _("A verification needs what it was checked against: choose a basis and give the reference.")

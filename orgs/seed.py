@@ -23,7 +23,7 @@ DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "directory.toml"
 
 _SOURCE_FIELDS = {"title", "author", "publisher", "date_text", "url"}
 _NAMED_FIELDS = {"name", "description", "position"}
-_ORG_FIELDS = {"name", "summary", "description", "based_in", "website", "published"}
+_ORG_FIELDS = {"name", "summary", "description", "based_in", "website", "published", "accepts_gifts"}
 _ORG_LISTS = {"regions", "causes", "sources", "programs"}
 _PROGRAM_FIELDS = {"name", "description", "active"}
 _FIGURE_FIELDS = {"topic", "label", "value", "number", "year", "series", "quote", "position"}

@@ -72,3 +72,21 @@ def figure(*, source, **fields):
     fields.setdefault("label", f"Figure {n}")
     fields.setdefault("value", str(n))
     return Figure.objects.create(source=source, **fields)
+
+
+def giving_organization(**fields):
+    fields.setdefault("accepts_gifts", True)
+    return organization(**fields)
+
+
+def pledge(*, organization, **fields):
+    from donations.models import Pledge
+
+    fields.setdefault("frequency", "once")
+    fields.setdefault("currency", "USD")
+    fields.setdefault("gift_amount", 2500)
+    fields.setdefault("fee_amount", 0)
+    fields.setdefault("amount", fields["gift_amount"] + fields["fee_amount"])
+    fields.setdefault("donor_name", "Dana Donor")
+    fields.setdefault("donor_email", "dana@example.org")
+    return Pledge.objects.create(organization=organization, **fields)

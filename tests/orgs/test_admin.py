@@ -64,6 +64,7 @@ def _change_data(org, **overrides):
         "published": "on" if org.published else "",
         "based_in": org.based_in,
         "website": org.website,
+        "platform_fee_basis_points": "0",
         "programs-TOTAL_FORMS": "0",
         "programs-INITIAL_FORMS": "0",
         "programs-MIN_NUM_FORMS": "0",
@@ -102,11 +103,12 @@ def test_invalid_edit_shows_clear_errors_and_changes_nothing(staff_client):
     other = factories.organization(name="Other", slug="other")
     org = factories.organization(name="Mine", slug="mine")
     response = staff_client.post(
-        f"{CHANGELIST}{org.pk}/change/", _change_data(org, name="", slug=other.slug, website="not a url")
+        f"{CHANGELIST}{org.pk}/change/", _change_data(org, name="", slug=other.slug, website="not a url", stripe_account_id="bank-123")
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "name" in errors and "slug" in errors and "website" in errors
+    assert "stripe_account_id" in errors  # a platform fee needs a connected account, and the id must look right
     assert "Organization with this Slug already exists." in response.text
     org.refresh_from_db()
     assert (org.name, org.slug) == ("Mine", "mine")

@@ -1,0 +1,180 @@
+"""The Give form: amounts in the currency's rules, private by default, with a honeypot for simple bots."""
+
+import uuid
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from donations.models import Frequency, Pledge
+from donations.money import (
+    DEFAULT_CURRENCY,
+    AmountError,
+    check_limits,
+    currency,
+    format_money,
+    input_value,
+    parse_amount,
+    processing_fee,
+)
+from donations.services.pledges import GiftDetails
+from orgs.models import Organization
+
+OTHER = "other"
+
+
+def gift_currency(organization: Organization, requested: str | None) -> str:
+    """The currency the form is in: the one asked for if the organization takes it, else its first."""
+    codes = organization.currencies
+    wanted = (requested or "").upper()
+    if wanted in codes:
+        return wanted
+    return DEFAULT_CURRENCY if DEFAULT_CURRENCY in codes else codes[0]
+
+
+class GiveForm(forms.Form):
+    currency = forms.CharField(widget=forms.HiddenInput)
+    submission_key = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$",
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This form has expired. Please check your details and submit it again.")},
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Frequency.choices, initial=Frequency.ONCE, widget=forms.RadioSelect
+    )
+    amount_choice = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect)
+    other_amount = forms.CharField(
+        label=_("Other amount"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    program = forms.ChoiceField(label=_("Use my gift for"), required=False)
+    cover_fee = forms.BooleanField(label=_("Add the processing fee"), required=False)
+    donor_name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    donor_email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("For your receipt. We never share it unless you tick the box below."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    share_identity = forms.BooleanField(required=False)
+    dedication = forms.CharField(
+        label=_("Dedication (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: in honour of my grandmother. It stays in the portal; Stripe never sees it."),
+    )
+    # A honeypot: hidden from people, filled in by simple bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, organization: Organization, currency_code: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.currency_code = gift_currency(organization, self.data.get("currency") if self.is_bound else currency_code)
+        cur = currency(self.currency_code)
+        self.fields["currency"].initial = self.currency_code
+        self.fields["submission_key"].initial = uuid.uuid4().hex
+        self.fields["amount_choice"].choices = [
+            (str(amount), format_money(amount, cur.code)) for amount in cur.suggested
+        ] + [(OTHER, _("Other amount"))]
+        self.fields["amount_choice"].initial = str(cur.suggested[1])
+        self.fields["program"].choices = [("", _("Where most needed"))] + [
+            (str(program.pk), program.name) for program in organization.programs.all() if program.active
+        ]
+        self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {"org": organization.name}
+        self.fields["share_identity"].help_text = _(
+            "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
+        ) % {"org": organization.name}
+        self.fields["cover_fee"].help_text = _(
+            "So that %(org)s receives your whole gift. You will see the exact amount before you pay. "
+            "The portal takes no tip."
+        ) % {"org": organization.name}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_currency(self) -> str:
+        code = self.cleaned_data["currency"].upper()
+        if code not in self.organization.currencies:
+            raise forms.ValidationError(
+                _("%(org)s does not take gifts in this currency.") % {"org": self.organization.name}
+            )
+        return code
+
+    def clean_program(self):
+        value = self.cleaned_data.get("program")
+        if not value:
+            return None
+        program = next((p for p in self.organization.programs.all() if str(p.pk) == value and p.active), None)
+        if program is None:
+            raise forms.ValidationError(_("Choose one of this organization's programs."))
+        return program
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("This form could not be accepted."))
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        code = data.get("currency") or self.currency_code
+        choice = data.get("amount_choice")
+        try:
+            if choice == OTHER:
+                if not data.get("other_amount"):
+                    raise AmountError(_("Enter the amount you want to give."))
+                data["gift_amount"] = parse_amount(data["other_amount"], code)
+            elif choice:
+                data["gift_amount"] = check_limits(int(choice), code)
+        except AmountError as exc:
+            self.add_error("other_amount" if choice == OTHER else "amount_choice", str(exc))
+        except ValueError:
+            self.add_error("amount_choice", _("Choose an amount."))
+        return data
+
+    @property
+    def fee(self) -> int:
+        data = self.cleaned_data
+        return processing_fee(data["gift_amount"], data["currency"]) if data.get("cover_fee") else 0
+
+    def gift(self, *, language: str = "") -> GiftDetails:
+        data = self.cleaned_data
+        return GiftDetails(
+            organization=self.organization,
+            program=data["program"],
+            frequency=data["frequency"],
+            currency=data["currency"],
+            gift_amount=data["gift_amount"],
+            cover_fee=bool(data.get("cover_fee")),
+            donor_name=data["donor_name"].strip(),
+            donor_email=data["donor_email"].strip(),
+            share_identity=bool(data.get("share_identity")),
+            dedication=data.get("dedication", "").strip(),
+            submission_key=data["submission_key"],
+            language=language,
+        )
+
+    @classmethod
+    def initial_from(cls, pledge: Pledge) -> dict:
+        """The form filled in again from a pledge (after a cancelled or failed Checkout)."""
+        cur = currency(pledge.currency)
+        suggested = pledge.gift_amount in cur.suggested
+        return {
+            "currency": pledge.currency,
+            "frequency": pledge.frequency,
+            "amount_choice": str(pledge.gift_amount) if suggested else OTHER,
+            "other_amount": "" if suggested else input_value(pledge.gift_amount, pledge.currency),
+            "program": str(pledge.program_id or ""),
+            "cover_fee": pledge.fee_amount > 0,
+            "donor_name": pledge.donor_name,
+            "donor_email": pledge.donor_email,
+            "share_identity": pledge.share_identity,
+            "dedication": pledge.dedication,
+        }

@@ -1,0 +1,206 @@
+"""Pledges (a donor's commitment), payments (money that moved), refunds, and Stripe's events.
+
+A pledge's status changes only through donations.services.pledges.pledge_transition.
+"""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from donations.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from orgs.models import Organization, Program
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    """A pledge's public reference: unguessable, unambiguous to read aloud."""
+    return "P" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(15))
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", _("once")
+    MONTHLY = "monthly", _("monthly")
+
+
+class PledgeStatus(models.TextChoices):
+    PENDING = "pending", _("pending")  # saved; the donor is at (or on the way to) Checkout
+    PROCESSING = "processing", _("processing")  # paid by a delayed method that has not settled yet
+    PAID = "paid", _("paid")  # a single gift, paid
+    ACTIVE = "active", _("active")  # a monthly gift, its first payment made
+    PAST_DUE = "past_due", _("past due")  # a monthly payment failed; Stripe retries
+    CANCELED = "canceled", _("stopped")  # a monthly gift, stopped
+    REFUNDED = "refunded", _("refunded")  # a single gift, refunded in full
+    FAILED = "failed", _("failed")  # the delayed payment failed
+    ABANDONED = "abandoned", _("abandoned")  # the donor cancelled at Checkout
+    EXPIRED = "expired", _("expired")  # the Checkout Session expired unpaid
+
+
+class Pledge(models.Model):
+    reference = models.CharField(_("reference"), max_length=16, unique=True, default=new_reference, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("organization")
+    )
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("program"),
+        help_text=_("Empty: where most needed."),
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    gift_amount = models.PositiveBigIntegerField(_("gift (minor units)"))
+    fee_amount = models.PositiveBigIntegerField(_("added processing fee (minor units)"), default=0)
+    amount = models.PositiveBigIntegerField(_("charged (minor units)"), help_text=_("Gift plus the added fee."))
+    donor_name = models.CharField(_("donor name"), max_length=200)
+    donor_email = models.EmailField(_("donor email"))
+    share_identity = models.BooleanField(_("donor shares name and email with the organization"), default=False)
+    dedication = models.CharField(_("dedication"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PledgeStatus.choices, default=PledgeStatus.PENDING, db_index=True
+    )
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    language = models.CharField(max_length=8, blank=True)
+    stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_checkout_url = models.URLField(max_length=2000, blank=True)
+    stripe_subscription_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=models.F("gift_amount") + models.F("fee_amount")),
+                name="pledge_amount_is_gift_plus_fee",
+            ),
+            models.CheckConstraint(condition=Q(gift_amount__gt=0), name="pledge_gift_positive"),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "created_at"], name="pledge_org_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.display_amount} {self.get_frequency_display()}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def display_gift(self) -> str:
+        return format_money(self.gift_amount, self.currency)
+
+    @property
+    def display_fee(self) -> str:
+        return format_money(self.fee_amount, self.currency)
+
+    @property
+    def is_monthly(self) -> bool:
+        return self.frequency == Frequency.MONTHLY
+
+    @property
+    def donor_label_for_organization(self) -> str:
+        """What the organization may see of the donor: their name only if they chose to share it."""
+        return self.donor_name if self.share_identity else str(_("Anonymous"))
+
+
+class PledgeTransition(models.Model):
+    """One move of a pledge's status: the history staff read in the admin."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("Stripe webhook")
+        RETURN_PAGE = "return_page", _("donor's return page")
+        RECONCILE = "reconcile", _("reconciliation")
+        STAFF = "staff", _("staff")
+        DONOR = "donor", _("donor")
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=12, choices=PledgeStatus.choices)
+    to_status = models.CharField(max_length=12, choices=PledgeStatus.choices)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Payment(models.Model):
+    """Money that moved: a single gift's charge or one monthly invoice."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="payments")
+    stripe_id = models.CharField(
+        max_length=255, unique=True, help_text=_("The payment intent (single gift) or invoice (monthly) id.")
+    )
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    paid_at = models.DateTimeField(_("paid at"), db_index=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_at"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} {format_money(self.amount, self.currency)}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+class Refund(models.Model):
+    class Source(models.TextChoices):
+        STAFF = "staff", _("portal staff")
+        STRIPE = "stripe", _("Stripe dashboard")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(max_length=30, default="succeeded")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.STRIPE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id} {format_money(self.amount, self.currency)}"
+
+
+class StripeEvent(models.Model):
+    """Every event Stripe sent or reconciliation fetched, recorded (uniquely) before it is acted on."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    created = models.DateTimeField(help_text=_("When Stripe created the event."))
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"

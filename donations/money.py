@@ -1,0 +1,109 @@
+"""Money: an integer amount in the currency's minor unit plus an ISO 4217 code. Never floats.
+
+The per-currency rules live here: which currencies the portal takes, which have no minor unit
+(Stripe's zero-decimal currencies), the smallest and largest gift, the suggested amounts, and
+the processing-fee estimate a donor may choose to add.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    symbol: str
+    exponent: int  # digits after the decimal point; 0 for zero-decimal currencies
+    minimum: int  # in minor units; at least Stripe's minimum charge
+    maximum: int
+    suggested: tuple[int, ...]  # in minor units
+    fee_fixed: int  # the fixed part of the processing-fee estimate, in minor units
+
+    @property
+    def factor(self) -> int:
+        return 10**self.exponent
+
+
+CURRENCIES: dict[str, Currency] = {
+    c.code: c
+    for c in (
+        Currency("USD", "US$", 2, 500, 1_000_000, (2500, 5000, 10000, 25000), 30),
+        Currency("KRW", "₩", 0, 5_000, 10_000_000, (30000, 50000, 100000, 300000), 0),
+        Currency("EUR", "€", 2, 500, 1_000_000, (2000, 5000, 10000, 25000), 25),
+        Currency("GBP", "£", 2, 500, 1_000_000, (2000, 5000, 10000, 25000), 20),
+        Currency("JPY", "¥", 0, 500, 1_000_000, (3000, 5000, 10000, 30000), 0),
+        Currency("CAD", "CA$", 2, 500, 1_000_000, (2500, 5000, 10000, 25000), 30),
+        Currency("AUD", "A$", 2, 500, 1_000_000, (2500, 5000, 10000, 25000), 30),
+    )
+}
+DEFAULT_CURRENCY = "USD"
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+
+
+class AmountError(ValueError):
+    """A donor-facing reason why an amount cannot be taken."""
+
+
+def currency(code: str) -> Currency:
+    try:
+        return CURRENCIES[code.upper()]
+    except KeyError as exc:
+        raise AmountError(_("We do not take gifts in %(code)s.") % {"code": code}) from exc
+
+
+def parse_amount(text: str, code: str) -> int:
+    """A donor's amount in major units ("25", "25.50", "50,000") to minor units, within the currency's rules."""
+    cur = currency(code)
+    cleaned = (text or "").strip().replace(",", "").replace(" ", "").lstrip(cur.symbol).lstrip("$₩€£¥")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise AmountError(_("Enter the amount as a number, for example %(example)s.") % {"example": "25"}) from exc
+    if not value.is_finite() or value <= 0:
+        raise AmountError(_("Enter an amount greater than zero."))
+    minor = value * cur.factor
+    if minor != minor.to_integral_value():
+        if cur.exponent == 0:
+            raise AmountError(_("%(code)s has no smaller unit: enter a whole number.") % {"code": cur.code})
+        raise AmountError(_("Enter at most %(n)d digits after the decimal point.") % {"n": cur.exponent})
+    return check_limits(int(minor), cur.code)
+
+
+def check_limits(amount: int, code: str) -> int:
+    cur = currency(code)
+    if amount < cur.minimum:
+        raise AmountError(_("The smallest gift is %(min)s.") % {"min": format_money(cur.minimum, code)})
+    if amount > cur.maximum:
+        raise AmountError(_("The largest gift online is %(max)s.") % {"max": format_money(cur.maximum, code)})
+    return amount
+
+
+def processing_fee(amount: int, code: str) -> int:
+    """What to add so that, after the estimated processing fee, the organization receives `amount`.
+
+    total = ceil((amount + fixed) / (1 - rate)); the fee is total - amount. Estimated from
+    STRIPE_FEE_PERCENT (a Decimal string, e.g. "2.9") and the currency's fixed part.
+    """
+    cur = currency(code)
+    rate = Decimal(settings.STRIPE_FEE_PERCENT) / 100
+    total = ((Decimal(amount) + cur.fee_fixed) / (1 - rate)).to_integral_value(rounding=ROUND_CEILING)
+    return int(total) - amount
+
+
+def to_major(amount: int, code: str) -> Decimal:
+    cur = currency(code)
+    return (Decimal(amount) / cur.factor).quantize(Decimal(1).scaleb(-cur.exponent))
+
+
+def format_money(amount: int, code: str) -> str:
+    """₩50,000; US$25.00: symbol, grouped digits, the currency's decimals."""
+    cur = currency(code)
+    return f"{cur.symbol}{to_major(amount, code):,.{cur.exponent}f}"
+
+
+def input_value(amount: int, code: str) -> str:
+    """An amount in major units as a donor would type it back into the form."""
+    return str(to_major(amount, code))

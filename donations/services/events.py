@@ -1,0 +1,73 @@
+"""Acting on Stripe events: recorded first (unique id), handled in the same transaction.
+
+A duplicate answers "duplicate" and does nothing. Any exception rolls the whole event back (the
+record too), so the webhook answers 500 and Stripe delivers it again.
+"""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from donations import stripe_gateway as gateway
+from donations.models import StripeEvent
+from donations.services import fulfilment
+
+logger = logging.getLogger(__name__)
+
+
+def _session(obj: dict[str, Any], source: str, event_id: str) -> str:
+    return fulfilment.checkout_session_apply(
+        session=gateway.CheckoutSession.from_stripe(obj), source=source, event_id=event_id
+    )
+
+
+def _session_failed(obj: dict[str, Any], source: str, event_id: str) -> str:
+    return fulfilment.checkout_session_failed(
+        session=gateway.CheckoutSession.from_stripe(obj), source=source, event_id=event_id
+    )
+
+
+HANDLERS = {
+    "checkout.session.completed": _session,
+    "checkout.session.async_payment_succeeded": _session,
+    "checkout.session.expired": _session,
+    "checkout.session.async_payment_failed": _session_failed,
+    "invoice.paid": lambda obj, source, event_id: fulfilment.invoice_paid(
+        invoice=obj, source=source, event_id=event_id
+    ),
+    "invoice.payment_failed": lambda obj, source, event_id: fulfilment.invoice_payment_failed(
+        invoice=obj, source=source, event_id=event_id
+    ),
+    "customer.subscription.deleted": lambda obj, source, event_id: fulfilment.subscription_deleted(
+        subscription=obj, source=source, event_id=event_id
+    ),
+    "charge.refunded": lambda obj, source, event_id: fulfilment.charge_refunded(
+        charge=obj, source=source, event_id=event_id
+    ),
+}
+
+
+def event_process(*, event: dict[str, Any], source: str) -> str:
+    """Record the event (once) and act on it; returns what happened, for the log."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.create(
+                    event_id=event["id"],
+                    type=event["type"],
+                    created=datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC),
+                    payload=event,
+                )
+        except IntegrityError:
+            logger.info("stripe event %s (%s): duplicate, ignored", event["id"], event["type"])
+            return "duplicate"
+        handler = HANDLERS.get(event["type"])
+        if handler is None:
+            outcome = "ignored: unhandled type"
+        else:
+            outcome = handler(event["data"]["object"], source, event["id"])
+        StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome[:300])
+    logger.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)
+    return outcome

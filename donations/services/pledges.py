@@ -1,0 +1,131 @@
+"""Starting a pledge and sending the donor to Stripe Checkout; stopping a monthly gift."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from donations import stripe_gateway as gateway
+from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
+from donations.money import processing_fee
+from donations.services.transitions import pledge_transition
+from orgs.models import Organization, Program
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GiftDetails:
+    organization: Organization
+    program: Program | None
+    frequency: str
+    currency: str
+    gift_amount: int
+    cover_fee: bool
+    donor_name: str
+    donor_email: str
+    share_identity: bool
+    dedication: str
+    submission_key: str
+    language: str = ""
+
+
+def pledge_start(*, gift: GiftDetails) -> Pledge:
+    """Save the pledge before anything goes to Stripe. A repeated submission (double click) returns the same pledge."""
+    fee = processing_fee(gift.gift_amount, gift.currency) if gift.cover_fee else 0
+    existing = Pledge.objects.filter(submission_key=gift.submission_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Pledge.objects.create(
+                organization=gift.organization,
+                program=gift.program,
+                frequency=gift.frequency,
+                currency=gift.currency,
+                gift_amount=gift.gift_amount,
+                fee_amount=fee,
+                amount=gift.gift_amount + fee,
+                donor_name=gift.donor_name,
+                donor_email=gift.donor_email,
+                share_identity=gift.share_identity,
+                dedication=gift.dedication,
+                submission_key=gift.submission_key,
+                language=gift.language,
+            )
+    except IntegrityError:  # the same submission, saved a moment ago by a concurrent request
+        return Pledge.objects.get(submission_key=gift.submission_key)
+
+
+def _absolute(base_url: str, path: str) -> str:
+    return base_url.rstrip("/") + path
+
+
+def pledge_checkout(*, pledge: Pledge, base_url: str) -> str:
+    """The Checkout URL for a pending pledge. Holds no lock and no transaction while Stripe is called.
+
+    The idempotency key is derived from the pledge, so a retry after a failure, or a second click,
+    gets the same Checkout Session. Raises gateway.StripeUnavailable / StripeRejected; the pledge is kept.
+    """
+    if pledge.stripe_checkout_url:
+        return pledge.stripe_checkout_url
+    org = pledge.organization
+    success = _absolute(base_url, reverse("donations:thanks")) + "?session_id={CHECKOUT_SESSION_ID}"
+    cancel = _absolute(base_url, reverse("donations:cancelled", kwargs={"reference": pledge.reference}))
+    session = gateway.checkout_session_create(
+        gateway.CheckoutRequest(
+            reference=pledge.reference,
+            mode="subscription" if pledge.frequency == Frequency.MONTHLY else "payment",
+            amount=pledge.amount,
+            currency=pledge.currency,
+            product_name=f"Gift to {org.name}",
+            customer_email=pledge.donor_email,
+            success_url=success,
+            cancel_url=cancel,
+            idempotency_key=f"pledge-{pledge.reference}-checkout",
+            statement_descriptor_suffix=org.statement_descriptor,
+            destination=org.stripe_account_id,
+            application_fee_amount=pledge.amount * org.platform_fee_basis_points // 10_000,
+            application_fee_percent=f"{org.platform_fee_basis_points / 100:.2f}"
+            if org.platform_fee_basis_points
+            else "",
+            locale="ko" if pledge.language == "ko" else "auto",
+        )
+    )
+    Pledge.objects.filter(pk=pledge.pk, stripe_checkout_session_id__isnull=True).update(
+        stripe_checkout_session_id=session.id, stripe_checkout_url=session.url
+    )
+    pledge.stripe_checkout_session_id, pledge.stripe_checkout_url = session.id, session.url
+    return session.url
+
+
+def pledge_abandon(*, pledge: Pledge) -> None:
+    """The donor cancelled at Checkout: expire the session so it cannot be paid later, and record it."""
+    if pledge.status != PledgeStatus.PENDING:
+        return
+    if pledge.stripe_checkout_session_id:
+        try:
+            gateway.checkout_session_expire(
+                pledge.stripe_checkout_session_id, idempotency_key=f"pledge-{pledge.reference}-expire"
+            )
+        except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
+            # Still open at Stripe: if the donor pays on it after all, the webhook records the payment.
+            logger.info("pledge %s: could not expire its session (%s)", pledge.reference, exc)
+    pledge_transition(pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR)
+
+
+def pledge_stop_monthly(*, pledge: Pledge, source: str) -> None:
+    """Cancel the Stripe subscription of a monthly gift and record it. Safe to repeat."""
+    if pledge.status == PledgeStatus.CANCELED:
+        return
+    if pledge.stripe_subscription_id:
+        try:
+            gateway.subscription_cancel(
+                pledge.stripe_subscription_id, idempotency_key=f"pledge-{pledge.reference}-stop"
+            )
+        except gateway.StripeRejected:
+            subscription = gateway.subscription_retrieve(pledge.stripe_subscription_id)
+            if subscription.get("status") != "canceled":
+                raise
+    pledge_transition(pledge=pledge, to=PledgeStatus.CANCELED, source=source)

@@ -1,0 +1,61 @@
+"""The one function that moves a pledge's status, and the table of allowed moves."""
+
+import enum
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from donations.models import Pledge, PledgeStatus, PledgeTransition
+
+logger = logging.getLogger(__name__)
+
+S = PledgeStatus
+ALLOWED: dict[str, set[str]] = {
+    S.PENDING: {S.PROCESSING, S.PAID, S.ACTIVE, S.FAILED, S.ABANDONED, S.EXPIRED},
+    # A donor who cancelled at Checkout may still have paid on that session if expiring it failed.
+    S.ABANDONED: {S.PROCESSING, S.PAID, S.ACTIVE, S.EXPIRED},
+    S.PROCESSING: {S.PAID, S.FAILED},
+    S.PAID: {S.REFUNDED},
+    S.ACTIVE: {S.PAST_DUE, S.CANCELED},
+    S.PAST_DUE: {S.ACTIVE, S.CANCELED},
+    S.FAILED: set(),
+    S.EXPIRED: set(),
+    S.REFUNDED: set(),
+    S.CANCELED: set(),
+}
+
+
+class Moved(enum.Enum):
+    MOVED = "moved"
+    ALREADY = "already there"
+    REFUSED = "refused"
+
+
+def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: str = "", note: str = "") -> Moved:
+    """Move a pledge to `to`, under a row lock; record the move. Idempotent; refuses illegal moves.
+
+    A refused move (a late 'failed' after 'paid', say) changes nothing and is logged, not raised:
+    Stripe's events arrive in any order and the end state must stay right.
+    """
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        current = locked.status
+        if current == to:
+            result = Moved.ALREADY
+        elif to not in ALLOWED[current]:
+            logger.info("pledge %s: move %s -> %s refused (%s)", locked.reference, current, to, source)
+            result = Moved.REFUSED
+        else:
+            Pledge.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+            PledgeTransition.objects.create(
+                pledge=locked,
+                from_status=current,
+                to_status=to,
+                source=source,
+                stripe_event_id=stripe_event_id,
+                note=note,
+            )
+            result = Moved.MOVED
+    pledge.status = to if result is Moved.MOVED else current
+    return result

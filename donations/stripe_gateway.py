@@ -1,0 +1,251 @@
+"""The only module that imports `stripe`. It speaks the portal's types and errors.
+
+Every call goes through one StripeClient with a short timeout and at most two network retries.
+With no STRIPE_SECRET_KEY set, the client talks to the local sandbox at STRIPE_API_BASE (test mode).
+Every create call carries an idempotency key that the caller derives from the portal's own ids.
+"""
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached, timed out, or failed on its side: try again later."""
+
+
+class StripeRejected(Exception):
+    """Stripe refused the request (4xx): retrying the same request will not help."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature is missing, wrong or stale, or whose body is not an event."""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reference: str
+    mode: str  # "payment" or "subscription"
+    amount: int
+    currency: str
+    product_name: str
+    customer_email: str
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+    statement_descriptor_suffix: str = ""
+    destination: str = ""
+    application_fee_amount: int = 0
+    application_fee_percent: str = ""
+    locale: str = "auto"
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+    status: str  # open, complete, expired
+    payment_status: str  # paid, unpaid, no_payment_required
+    mode: str
+    reference: str  # our pledge reference, from client_reference_id
+    amount_total: int
+    currency: str
+    payment_intent_id: str
+    subscription_id: str
+    invoice_id: str
+    customer_id: str
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "CheckoutSession":
+        return cls(
+            id=data["id"],
+            url=data.get("url") or "",
+            status=data.get("status") or "",
+            payment_status=data.get("payment_status") or "",
+            mode=data.get("mode") or "",
+            reference=data.get("client_reference_id") or (data.get("metadata") or {}).get("pledge") or "",
+            amount_total=int(data.get("amount_total") or 0),
+            currency=(data.get("currency") or "").upper(),
+            payment_intent_id=_id(data.get("payment_intent")),
+            subscription_id=_id(data.get("subscription")),
+            invoice_id=_id(data.get("invoice")),
+            customer_id=_id(data.get("customer")),
+        )
+
+
+def _id(value: Any) -> str:
+    """An expandable field: an id string, an expanded object, or nothing."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+@lru_cache(maxsize=1)
+def _client_for(api_key: str, api_base: str, timeout: int, retries: int) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base} if api_base else None,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def client() -> stripe.StripeClient:
+    return _client_for(
+        settings.STRIPE_API_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_TIMEOUT_SECONDS,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def _call(description: str, function, *args, **kwargs) -> dict[str, Any]:
+    """Run one SDK call and translate its errors into the portal's."""
+    try:
+        return function(*args, **kwargs).to_dict()
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        logger.warning("stripe %s: unreachable (%s)", description, type(exc).__name__)
+        raise StripeUnavailable(str(exc.user_message or exc)) from exc
+    except stripe.StripeError as exc:
+        status = exc.http_status or 0
+        logger.warning("stripe %s: %s %s", description, status, getattr(exc, "code", None))
+        if status >= 500 or status == 0:
+            raise StripeUnavailable(str(exc.user_message or exc)) from exc
+        raise StripeRejected(str(exc.user_message or exc), getattr(exc, "code", None)) from exc
+
+
+def checkout_session_create(request: CheckoutRequest) -> CheckoutSession:
+    """Create a Checkout Session: mode payment (submit_type donate) or subscription (monthly price_data)."""
+    metadata = {"pledge": request.reference}
+    price_data: dict[str, Any] = {
+        "currency": request.currency.lower(),
+        "unit_amount": request.amount,
+        "product_data": {"name": request.product_name},
+    }
+    params: dict[str, Any] = {
+        "mode": request.mode,
+        "client_reference_id": request.reference,
+        "metadata": metadata,
+        "customer_email": request.customer_email,
+        "success_url": request.success_url,
+        "cancel_url": request.cancel_url,
+        "locale": request.locale,
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+    }
+    if request.mode == "payment":
+        params["submit_type"] = "donate"
+        intent: dict[str, Any] = {"metadata": metadata}
+        if request.statement_descriptor_suffix:
+            intent["statement_descriptor_suffix"] = request.statement_descriptor_suffix
+        if request.destination:
+            intent["transfer_data"] = {"destination": request.destination}
+            if request.application_fee_amount:
+                intent["application_fee_amount"] = request.application_fee_amount
+        params["payment_intent_data"] = intent
+    else:
+        price_data["recurring"] = {"interval": "month"}
+        subscription: dict[str, Any] = {"metadata": metadata}
+        if request.destination:
+            subscription["transfer_data"] = {"destination": request.destination}
+            if request.application_fee_percent:
+                subscription["application_fee_percent"] = request.application_fee_percent
+        params["subscription_data"] = subscription
+    data = _call(
+        "checkout.sessions.create",
+        client().v1.checkout.sessions.create,
+        params=params,
+        options={"idempotency_key": request.idempotency_key},
+    )
+    return CheckoutSession.from_stripe(data)
+
+
+def checkout_session_retrieve(session_id: str) -> CheckoutSession:
+    return CheckoutSession.from_stripe(
+        _call("checkout.sessions.retrieve", client().v1.checkout.sessions.retrieve, session_id)
+    )
+
+
+def checkout_session_expire(session_id: str, *, idempotency_key: str) -> CheckoutSession:
+    data = _call(
+        "checkout.sessions.expire",
+        client().v1.checkout.sessions.expire,
+        session_id,
+        options={"idempotency_key": idempotency_key},
+    )
+    return CheckoutSession.from_stripe(data)
+
+
+def subscription_cancel(subscription_id: str, *, idempotency_key: str) -> dict[str, Any]:
+    return _call(
+        "subscriptions.cancel",
+        client().v1.subscriptions.cancel,
+        subscription_id,
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def subscription_retrieve(subscription_id: str) -> dict[str, Any]:
+    return _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
+
+
+def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, reference: str) -> dict[str, Any]:
+    return _call(
+        "refunds.create",
+        client().v1.refunds.create,
+        params={"payment_intent": payment_intent_id, "amount": amount, "metadata": {"pledge": reference}},
+        options={"idempotency_key": idempotency_key},
+    )
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
+    return _call("payment_intents.retrieve", client().v1.payment_intents.retrieve, payment_intent_id)
+
+
+def invoice_retrieve(invoice_id: str) -> dict[str, Any]:
+    return _call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id)
+
+
+def events_list(*, created_gte: int, page_size: int = 100) -> Iterator[dict[str, Any]]:
+    """Every event created at or after `created_gte` (unix time), oldest first."""
+    events: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"created": {"gte": created_gte}, "limit": page_size}
+    while True:
+        page = _call("events.list", client().v1.events.list, params=params)
+        events.extend(page.get("data", []))
+        if not page.get("has_more") or not page.get("data"):
+            break
+        params["starting_after"] = page["data"][-1]["id"]
+    return iter(reversed(events))
+
+
+def webhook_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
+    """Verify a webhook's signature on the raw body and return the event as a plain dict."""
+    if not signature_header:
+        raise InvalidWebhook("missing Stripe-Signature header")
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            signature_header,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+        )
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidWebhook(str(exc)) from exc
+    if not isinstance(event, dict) or event.get("object") != "event" or not event.get("id") or not event.get("type"):
+        raise InvalidWebhook("the body is not a Stripe event")
+    if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
+        raise InvalidWebhook("the event has no data object")
+    return event

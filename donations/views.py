@@ -1,0 +1,144 @@
+"""The donor's side of giving: thin views over donations.services."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from donations import ratelimit
+from donations import stripe_gateway as gateway
+from donations.forms import GiveForm
+from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.money import format_money
+from donations.services import fulfilment
+from donations.services.pledges import pledge_abandon, pledge_checkout, pledge_start, pledge_stop_monthly
+from donations.tasks import stop_token_reference
+from orgs.models import Organization
+
+logger = logging.getLogger(__name__)
+MY_PLEDGES = "my_pledges"
+
+
+def _remember(request: HttpRequest, pledge: Pledge) -> None:
+    """This browser made this pledge: only it may see the pledge's details on return pages."""
+    references = [ref for ref in request.session.get(MY_PLEDGES, []) if ref != pledge.reference]
+    request.session[MY_PLEDGES] = (references + [pledge.reference])[-20:]
+
+
+def _mine(request: HttpRequest, reference: str | None) -> Pledge | None:
+    if not reference or reference not in request.session.get(MY_PLEDGES, []):
+        return None
+    return Pledge.objects.select_related("organization", "program").filter(reference=reference).first()
+
+
+def _giving_organization(slug: str) -> Organization:
+    return get_object_or_404(
+        Organization.objects.published().filter(accepts_gifts=True).prefetch_related("programs"), slug=slug
+    )
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _checkout_or_retry(request: HttpRequest, pledge: Pledge) -> HttpResponse:
+    try:
+        url = pledge_checkout(pledge=pledge, base_url=request.build_absolute_uri("/"))
+    except gateway.StripeUnavailable:
+        return render(request, "donations/unavailable.html", {"pledge": pledge}, status=503)
+    except gateway.StripeRejected:
+        logger.exception("stripe refused the checkout session of pledge %s", pledge.reference)
+        return render(request, "donations/unavailable.html", {"pledge": pledge, "rejected": True}, status=502)
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_POST
+def give(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _giving_organization(slug)
+    form = GiveForm(request.POST, organization=organization, currency_code=request.POST.get("currency"))
+    if not form.is_valid() or "edit" in request.POST:
+        status = 200 if form.is_valid() else 400
+        return render(request, "orgs/profile.html", {"organization": organization, "give_form": form}, status=status)
+    if "confirm" not in request.POST:
+        gift, fee, code = form.cleaned_data["gift_amount"], form.fee, form.cleaned_data["currency"]
+        return render(
+            request,
+            "donations/review.html",
+            {
+                "organization": organization,
+                "form": form,
+                "fee": fee,
+                "gift_display": format_money(gift, code),
+                "fee_display": format_money(fee, code),
+                "total_display": format_money(gift + fee, code),
+            },
+        )
+    email = form.cleaned_data["donor_email"]
+    if not (ratelimit.hit("ip", _client_ip(request)) and ratelimit.hit("email", email)):
+        return render(request, "donations/too_many.html", {"organization": organization}, status=429)
+    pledge = pledge_start(gift=form.gift(language=translation.get_language() or ""))
+    _remember(request, pledge)
+    return _checkout_or_retry(request, pledge)
+
+
+@require_POST
+def retry(request: HttpRequest, reference: str) -> HttpResponse:
+    pledge = _mine(request, reference)
+    if pledge is None or pledge.status != PledgeStatus.PENDING:
+        return redirect("orgs:directory")
+    return _checkout_or_retry(request, pledge)
+
+
+@require_GET
+@never_cache
+def thanks(request: HttpRequest) -> HttpResponse:
+    """Stripe's success_url. Applies the session (same function as the webhook); shows details only to the giver."""
+    session_id = request.GET.get("session_id", "")[:255]
+    pledge = None
+    confirmed = False
+    if session_id.startswith("cs_"):
+        try:
+            session = gateway.checkout_session_retrieve(session_id)
+            fulfilment.checkout_session_apply(session=session, source=PledgeTransition.Source.RETURN_PAGE)
+            pledge = _mine(request, session.reference)
+            confirmed = True
+        except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
+            logger.info("thanks page: session %s not retrieved (%s)", session_id, type(exc).__name__)
+    return render(request, "donations/thanks.html", {"pledge": pledge, "confirmed": confirmed})
+
+
+@require_GET
+@never_cache
+def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
+    """Stripe's cancel_url: nothing was charged; the form comes back filled in."""
+    pledge = _mine(request, reference)
+    form = None
+    if pledge is not None:
+        pledge_abandon(pledge=pledge)
+        if pledge.organization.accepts_gifts and pledge.organization.published:
+            form = GiveForm(
+                initial=GiveForm.initial_from(pledge), organization=pledge.organization, currency_code=pledge.currency
+            )
+    return render(request, "donations/cancelled.html", {"pledge": pledge, "give_form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def stop_monthly(request: HttpRequest, token: str) -> HttpResponse:
+    """A monthly donor stops the gift from the signed link in a receipt, without an account."""
+    reference = stop_token_reference(token)
+    pledge = get_object_or_404(
+        Pledge.objects.select_related("organization"), reference=reference or "", frequency="monthly"
+    )
+    error = None
+    if request.method == "POST" and pledge.status != PledgeStatus.CANCELED:
+        try:
+            pledge_stop_monthly(pledge=pledge, source=PledgeTransition.Source.DONOR)
+        except (gateway.StripeUnavailable, gateway.StripeRejected):
+            error = True
+    return render(
+        request, "donations/stop_monthly.html", {"pledge": pledge, "error": error}, status=503 if error else 200
+    )
