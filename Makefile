@@ -28,7 +28,7 @@ setup: install
 run: setup
 	$(PY) manage.py ensure_dev_admin --url http://$(HOST):$(PORT)/admin/
 	@echo "The portal: http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py devserver $(HOST):$(PORT)
 
 admin-password: install
 	$(PY) manage.py ensure_dev_admin --reset

@@ -114,7 +114,8 @@ def client() -> stripe.StripeClient:
 def _call(description: str, function, *args, **kwargs) -> dict[str, Any]:
     """Run one SDK call and translate its errors into the portal's."""
     try:
-        return function(*args, **kwargs).to_dict()
+        # Plain JSON types only (the SDK turns *_decimal fields into Decimal): safe to store and compare.
+        return json.loads(json.dumps(function(*args, **kwargs).to_dict(), default=str))
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         logger.warning("stripe %s: unreachable (%s)", description, type(exc).__name__)
         raise StripeUnavailable(str(exc.user_message or exc)) from exc
@@ -215,6 +216,16 @@ def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
 
 def invoice_retrieve(invoice_id: str) -> dict[str, Any]:
     return _call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id)
+
+
+def invoice_payment_intent(invoice_id: str) -> str:
+    """The payment intent that paid an invoice (Stripe lists an invoice's payments only when expanded)."""
+    invoice = _call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id, params={"expand": ["payments"]})
+    for item in (invoice.get("payments") or {}).get("data", []):
+        payment = item.get("payment") or {}
+        if payment.get("type") == "payment_intent":
+            return _id(payment.get("payment_intent"))
+    return ""
 
 
 def events_list(*, created_gte: int, page_size: int = 100) -> Iterator[dict[str, Any]]:

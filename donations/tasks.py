@@ -34,7 +34,7 @@ def send_receipt(payment_id: int) -> bool:
 
     with transaction.atomic():
         payment = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("pledge__organization", "pledge__program")
             .filter(pk=payment_id, receipt_sent_at__isnull=True)
             .first()

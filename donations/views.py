@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -20,6 +21,8 @@ from orgs.models import Organization
 
 logger = logging.getLogger(__name__)
 MY_PLEDGES = "my_pledges"
+RETRY_SALT = "donations.retry-checkout"
+RETRY_MAX_AGE = 24 * 3600
 
 
 def _remember(request: HttpRequest, pledge: Pledge) -> None:
@@ -47,11 +50,14 @@ def _client_ip(request: HttpRequest) -> str:
 def _checkout_or_retry(request: HttpRequest, pledge: Pledge) -> HttpResponse:
     try:
         url = pledge_checkout(pledge=pledge, base_url=request.build_absolute_uri("/"))
-    except gateway.StripeUnavailable:
-        return render(request, "donations/unavailable.html", {"pledge": pledge}, status=503)
-    except gateway.StripeRejected:
-        logger.exception("stripe refused the checkout session of pledge %s", pledge.reference)
-        return render(request, "donations/unavailable.html", {"pledge": pledge, "rejected": True}, status=502)
+    except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
+        rejected = isinstance(exc, gateway.StripeRejected)
+        if rejected:
+            logger.error("stripe refused the checkout session of pledge %s: %s", pledge.reference, exc)
+        # A 5xx answer sets no session cookie, so the retry button carries a signed proof of whose pledge it is.
+        token = signing.dumps(pledge.reference, salt=RETRY_SALT)
+        context = {"pledge": pledge, "rejected": rejected, "token": token}
+        return render(request, "donations/unavailable.html", context, status=502 if rejected else 503)
     return HttpResponseRedirect(url, status=303)
 
 
@@ -86,9 +92,15 @@ def give(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, reference: str) -> HttpResponse:
-    pledge = _mine(request, reference)
-    if pledge is None or pledge.status != PledgeStatus.PENDING:
+    """Try Checkout again for a pledge whose first try failed; the same idempotency key gives one session."""
+    try:
+        signed = signing.loads(request.POST.get("token", ""), salt=RETRY_SALT, max_age=RETRY_MAX_AGE)
+    except signing.BadSignature:
+        signed = None
+    pledge = Pledge.objects.select_related("organization").filter(reference=reference).first()
+    if signed != reference or pledge is None or pledge.status != PledgeStatus.PENDING:
         return redirect("orgs:directory")
+    _remember(request, pledge)
     return _checkout_or_retry(request, pledge)
 
 

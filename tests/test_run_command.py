@@ -39,7 +39,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: int = 120) -> N
 
 
 def test_make_run_serves_every_seed_organization(tmp_path):
-    port = _free_port()
+    port, sandbox_port = _free_port(), _free_port()
     in_venv = (Path(sys.prefix) / "pyvenv.cfg").exists()  # reuse the running virtualenv, as make test does
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
     env.update(
@@ -47,6 +47,7 @@ def test_make_run_serves_every_seed_organization(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
             "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
             "DIRECTORY_PAGE_SIZE": "100",
+            "STRIPE_API_BASE": f"http://127.0.0.1:{sandbox_port}",
         }
     )
     args = ["make", "--no-print-directory", "run", f"PORT={port}"] + ([f"VENV={sys.prefix}"] if in_venv else [])
@@ -59,6 +60,8 @@ def test_make_run_serves_every_seed_organization(tmp_path):
             _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
             status, page = _get(f"http://127.0.0.1:{port}/")
             css_status, css = _get(f"http://127.0.0.1:{port}/static/vendor/bootstrap/bootstrap.min.css")
+            sandbox_status, sandbox_page = _get(f"http://127.0.0.1:{sandbox_port}/_sandbox/")
+            _, profile = _get(f"http://127.0.0.1:{port}/organizations/helping-hands-korea/")
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
@@ -67,5 +70,8 @@ def test_make_run_serves_every_seed_organization(tmp_path):
     missing = [org["name"] for org in data["organizations"] if org["name"] not in unescape(page)]
     assert not missing, missing
     assert css_status == 200 and "Bootstrap" in css[:200]
+    assert sandbox_status == 200 and "no real money moves" in sandbox_page.lower()
+    assert 'action="/donations/give/helping-hands-korea/"' in profile
+    assert "Test mode: no real money moves." in profile
     printed = log.read_text()
     assert f"Staff sign-in: http://127.0.0.1:{port}/admin/  user: admin  password: " in printed

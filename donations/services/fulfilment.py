@@ -25,7 +25,7 @@ def _locked_pledge(**lookup: Any) -> Pledge | None:
     lookup = {key: value for key, value in lookup.items() if value}
     if not lookup:
         return None
-    return Pledge.objects.select_for_update().filter(**lookup).select_related("organization").first()
+    return Pledge.objects.select_for_update(of=("self",)).filter(**lookup).select_related("organization").first()
 
 
 def _at(timestamp: int | None) -> datetime:
@@ -124,8 +124,11 @@ def _invoice_payment_intent(invoice: dict[str, Any]) -> str:
 
 
 def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "") -> str:
-    """Each paid invoice of a monthly gift is one payment."""
+    """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds)."""
     subscription_id, reference = _invoice_subscription(invoice)
+    intent_id = _invoice_payment_intent(invoice)
+    if not intent_id and (subscription_id or reference):
+        intent_id = gateway.invoice_payment_intent(invoice["id"])
     with transaction.atomic():
         pledge = _locked_pledge(stripe_subscription_id=subscription_id) or _locked_pledge(reference=reference)
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
@@ -134,7 +137,7 @@ def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "") ->
         payment_record(
             pledge=pledge,
             stripe_id=invoice["id"],
-            payment_intent_id=_invoice_payment_intent(invoice),
+            payment_intent_id=intent_id,
             amount=int(invoice.get("amount_paid") or 0),
             currency=invoice.get("currency") or pledge.currency,
             paid_at=_at((invoice.get("status_transitions") or {}).get("paid_at")),

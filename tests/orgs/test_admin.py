@@ -103,7 +103,8 @@ def test_invalid_edit_shows_clear_errors_and_changes_nothing(staff_client):
     other = factories.organization(name="Other", slug="other")
     org = factories.organization(name="Mine", slug="mine")
     response = staff_client.post(
-        f"{CHANGELIST}{org.pk}/change/", _change_data(org, name="", slug=other.slug, website="not a url", stripe_account_id="bank-123")
+        f"{CHANGELIST}{org.pk}/change/",
+        _change_data(org, name="", slug=other.slug, website="not a url", stripe_account_id="bank-123"),
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

@@ -1,0 +1,43 @@
+"""``python -m donations.sandbox``: serve the local Stripe sandbox until killed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+
+from .server import DEFAULT_WEBHOOK_SECRET, SandboxServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m donations.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--webhook-url", default=None, help="where to POST signed events (none: record only)")
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET,
+        help="signing secret (default: $STRIPE_WEBHOOK_SECRET, else a fixed development value)",
+    )
+    parser.add_argument(
+        "--settle-delay", type=float, default=None, help="seconds before bank debits settle by themselves"
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    server = SandboxServer(args.host, args.port, args.webhook_url, args.webhook_secret, quiet=not args.verbose)
+    server.settle_delay = args.settle_delay
+    server.start()
+    print(f"Stripe sandbox listening on {server.url} (test mode: no real money moves)", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Subscriptions, their invoices, and refunds."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from . import objects
+from .money import format_amount
+from .params import EXPAND, ApiError, boolean, enum, hash_of, integer, invalid, metadata, string, validate
+from .state import Ctx, Store, now
+
+
+def add_interval(moment: int, interval: str, count: int = 1) -> int:
+    """``moment`` plus ``count`` days/weeks/months/years, keeping the day of month where it can (as Stripe does)."""
+    if interval in ("day", "week"):
+        return moment + count * (86400 if interval == "day" else 7 * 86400)
+    when = dt.datetime.fromtimestamp(moment, dt.UTC)
+    months = when.month - 1 + count * (12 if interval == "year" else 1)
+    year, month = when.year + months // 12, months % 12 + 1
+    day = min(when.day, calendar.monthrange(year, month)[1])
+    return int(when.replace(year=year, month=month, day=day).timestamp())
+
+
+def start_subscription(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str, Any]) -> None:
+    """A subscription session is paid: customer, subscription, first invoice paid by a payment intent and charge."""
+    created = now()
+    email = session["customer_details"]["email"]
+    cus = store.objects.get(session["customer"] or "")
+    new_customer = cus is None
+    if cus is None:
+        cus = store.add(objects.customer(email, created))
+    sub = objects.subscription(
+        customer_id=cus["id"], currency=session["currency"], created=created, details=private["sub_data"]
+    )
+    recurring = private["line_items"][0]["price"]["recurring"]
+    period = (created, add_interval(created, recurring["interval"], recurring["interval_count"]))
+    items = [objects.subscription_item(sub["id"], li["price"], li["quantity"], period) for li in private["line_items"]]
+    sub["items"] = objects.list_object(items, f"/v1/subscription_items?subscription={sub['id']}")
+    store.add(sub, api_version=private["api_version"])
+    inv = _invoice(store, sub, cus, "subscription_create", period, (created, created), paid=True)
+    session.update(payment_status="paid", customer=cus["id"], subscription=sub["id"], invoice=inv["id"])
+    if new_customer:
+        store.emit(ctx, "customer.created", cus)
+    store.emit(ctx, "customer.subscription.created", sub)
+    store.emit(ctx, "invoice.paid", inv)
+    store.emit(ctx, "checkout.session.completed", session)
+
+
+def _invoice(store: Store, sub: dict, cus: dict, reason: str, period: tuple, usage: tuple, *, paid: bool) -> dict:
+    inv = objects.invoice(sub, cus, billing_reason=reason, period=period, usage=usage)
+    details = {
+        "customer": cus["id"],
+        "description": "Subscription creation" if reason == "subscription_create" else "Subscription update",
+        "on_behalf_of": sub["on_behalf_of"],
+    }
+    status = "succeeded" if paid else "requires_payment_method"
+    pi = store.add(
+        objects.payment_intent(amount=inv["amount_due"], currency=inv["currency"], status=status, details=details)
+    )
+    store.add(inv)
+    store.add(objects.invoice_payment(inv, pi["id"], paid))
+    inv.update(attempt_count=1, attempted=True)
+    sub["latest_invoice"] = inv["id"]
+    if paid:
+        ch = store.add(objects.charge(pi, email=cus["email"]))
+        pi["latest_charge"] = ch["id"]
+        inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, auto_advance=False)
+        inv["status_transitions"]["paid_at"] = now()
+    else:
+        pi["last_payment_error"] = {
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+        }
+        inv["next_payment_attempt"] = now() + 3 * 86400
+    return inv
+
+
+def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[str, Any]:
+    """A new billing period starts: its invoice is paid (``invoice.paid``) or fails (``invoice.payment_failed``)."""
+    sub = store.get("subscription", sub_id)
+    if outcome not in ("paid", "failed"):
+        raise invalid("Invalid outcome: must be one of paid, failed", "outcome")
+    if sub["status"] == "canceled":
+        raise invalid(f"Subscription {sub_id} is canceled; a canceled subscription is never billed again.", "id")
+    first = sub["items"]["data"][0]
+    recurring = first["price"]["recurring"]
+    usage = (first["current_period_start"], first["current_period_end"])
+    period = (usage[1], add_interval(usage[1], recurring["interval"], recurring["interval_count"]))
+    for item in sub["items"]["data"]:
+        item.update(current_period_start=period[0], current_period_end=period[1])
+    cus = store.objects[sub["customer"]]
+    inv = _invoice(store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid")
+    previous_status = sub["status"]
+    sub["status"] = "active" if outcome == "paid" else "past_due"
+    store.emit(ctx, "invoice.paid" if outcome == "paid" else "invoice.payment_failed", inv)
+    if sub["status"] != previous_status:
+        store.emit(ctx, "customer.subscription.updated", sub, previous={"status": previous_status})
+    return inv
+
+
+CANCEL = {
+    "invoice_now": boolean,
+    "prorate": boolean,
+    "cancellation_details": hash_of({"comment": string(5000), "feedback": string(100)}),
+    "expand": EXPAND,
+}
+
+
+def cancel(store: Store, ctx: Ctx, sub_id: str, raw: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``DELETE /v1/subscriptions/{id}``: cancel now."""
+    p = validate(raw or {}, CANCEL)
+    sub = store.get("subscription", sub_id)
+    if sub["status"] == "canceled":
+        raise ApiError(
+            f"A canceled subscription can only update its cancellation_details and metadata. Subscription {sub_id} "
+            "is already canceled.",
+            param="subscription",
+        )
+    moment = now()
+    sub.update(status="canceled", canceled_at=moment, ended_at=moment)
+    sub["cancellation_details"] = {"comment": None, "feedback": None, "reason": "cancellation_requested"}
+    sub["cancellation_details"].update(p.get("cancellation_details", {}))
+    store.emit(ctx, "customer.subscription.deleted", sub)
+    return sub
+
+
+REFUND_CREATE = {
+    "charge": string(5000),
+    "payment_intent": string(5000),
+    "amount": integer(1),
+    "reason": enum("duplicate", "fraudulent", "requested_by_customer"),
+    "metadata": metadata,
+    "refund_application_fee": boolean,
+    "reverse_transfer": boolean,
+    "expand": EXPAND,
+}
+
+
+def create_refund(store: Store, ctx: Ctx, raw: dict[str, Any]) -> dict[str, Any]:
+    """``POST /v1/refunds``: refund all that remains of a charge, or ``amount`` of it."""
+    p = validate(raw, REFUND_CREATE)
+    if "charge" not in p and "payment_intent" not in p:
+        raise invalid("One of `charge` or `payment_intent` is required.", "charge", "parameter_missing")
+    if "payment_intent" in p:
+        pi = store.get("payment_intent", p["payment_intent"], param="payment_intent")
+        if not pi["latest_charge"]:
+            raise ApiError(
+                f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
+                param="payment_intent",
+                code="charge_not_refundable",
+            )
+        if "charge" in p and p["charge"] != pi["latest_charge"]:
+            raise ApiError("The charge and payment_intent you passed do not match.", param="charge")
+        p["charge"] = pi["latest_charge"]
+    return refund_charge(store, ctx, p["charge"], p.get("amount"), p.get("reason"), p.get("metadata", {}))
+
+
+def refund_charge(
+    store: Store, ctx: Ctx, charge_id: str, amount: int | None, reason: str | None = None, meta: dict | None = None
+) -> dict[str, Any]:
+    ch = store.get("charge", charge_id, param="charge")
+    remaining = ch["amount"] - ch["amount_refunded"]
+    if remaining <= 0:
+        raise ApiError(f"Charge {charge_id} has already been refunded.", param="charge", code="charge_already_refunded")
+    if amount is None:
+        amount = remaining
+    if amount > remaining:
+        raise ApiError(
+            f"Refund amount ({format_amount(amount, ch['currency'])}) is greater than unrefunded amount on charge "
+            f"({format_amount(remaining, ch['currency'])})",
+            param="amount",
+            code="amount_too_large",
+        )
+    re = store.add(objects.refund(ch, amount, reason, meta or {}))
+    ch["amount_refunded"] += amount
+    ch["refunded"] = ch["amount_refunded"] == ch["amount"]
+    ch["refunds"]["data"].insert(0, re)
+    store.emit(ctx, "charge.refunded", ch, previous={"amount_refunded": ch["amount_refunded"] - amount})
+    store.emit(ctx, "refund.created", re)
+    return re

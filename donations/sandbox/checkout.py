@@ -1,0 +1,372 @@
+"""Checkout Sessions: creation (validated like Stripe), payment from the test page, settling, expiry."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import billing, objects
+from .money import MAXIMUM_AMOUNT, MINIMUM_CHARGE, SUPPORTED, format_amount
+from .params import (
+    EXPAND,
+    ApiError,
+    boolean,
+    decimal,
+    email,
+    enum,
+    hash_of,
+    id_prefixed,
+    integer,
+    invalid,
+    list_of,
+    metadata,
+    string,
+    url,
+    validate,
+)
+from .state import Ctx, Store, fixture, now
+
+LOCALES = """auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hr hu id it ja ko lt lv ms mt nb nl pl pt
+pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW""".split()  # noqa: SIM905
+METHOD_TYPES = """card us_bank_account sepa_debit bacs_debit acss_debit au_becs_debit link kakao_pay kr_card
+naver_pay payco samsung_pay""".split()  # noqa: SIM905
+_FORBIDDEN = set("<>\\'\"*")
+
+
+def _currency(value: Any, path: str) -> str:
+    code = string(3)(value, path).lower()
+    if code not in SUPPORTED:
+        raise invalid(f"Invalid currency: {code}. Stripe currently supports these currencies: ...", param=path)
+    return code
+
+
+def _descriptor(max_length: int, minimum: int) -> Any:
+    def check(value: Any, path: str) -> str:
+        value = string(5000)(value, path)
+        if not minimum <= len(value) <= max_length or _FORBIDDEN & set(value) or not any(c.isalpha() for c in value):
+            raise invalid(
+                f"The statement descriptor must be between {minimum} and {max_length} characters, contain at least "
+                "one letter, and not contain any of these special characters: < > \\ ' \" *",
+                param=path,
+            )
+        return value
+
+    return check
+
+
+_ACCOUNT = id_prefixed("acct_")
+PRODUCT_DATA = hash_of(
+    {"name": string(5000), "description": string(40000), "metadata": metadata, "images": list_of(url, 8)},
+    required=("name",),
+)
+RECURRING = hash_of(
+    {"interval": enum("day", "week", "month", "year"), "interval_count": integer(1, 365)}, ("interval",)
+)
+PRICE_DATA = hash_of(
+    {
+        "currency": _currency,
+        "unit_amount": integer(0),
+        "product": id_prefixed("prod_"),
+        "product_data": PRODUCT_DATA,
+        "recurring": RECURRING,
+        "tax_behavior": enum("exclusive", "inclusive", "unspecified"),
+    },
+    required=("currency",),
+)
+LINE_ITEM = hash_of({"price": id_prefixed("price_"), "price_data": PRICE_DATA, "quantity": integer(1, 999_999)})
+PAYMENT_INTENT_DATA = hash_of(
+    {
+        "description": string(1000),
+        "statement_descriptor": _descriptor(22, 5),
+        "statement_descriptor_suffix": _descriptor(22, 1),
+        "metadata": metadata,
+        "transfer_data": hash_of({"destination": _ACCOUNT, "amount": integer(1)}, required=("destination",)),
+        "application_fee_amount": integer(0),
+        "on_behalf_of": _ACCOUNT,
+        "receipt_email": email,
+        "transfer_group": string(5000),
+    }
+)
+SUBSCRIPTION_DATA = hash_of(
+    {
+        "description": string(500),
+        "metadata": metadata,
+        "transfer_data": hash_of({"destination": _ACCOUNT, "amount_percent": decimal(0, 100)}, ("destination",)),
+        "application_fee_percent": decimal(0, 100),
+        "on_behalf_of": _ACCOUNT,
+    }
+)
+SESSION_CREATE = {
+    "mode": enum("payment", "subscription"),
+    "line_items": list_of(LINE_ITEM, 100),
+    "success_url": url,
+    "cancel_url": url,
+    "client_reference_id": string(200),
+    "customer_email": email,
+    "customer": id_prefixed("cus_"),
+    "metadata": metadata,
+    "submit_type": enum("auto", "book", "donate", "pay", "subscribe"),
+    "payment_intent_data": PAYMENT_INTENT_DATA,
+    "subscription_data": SUBSCRIPTION_DATA,
+    "expires_at": integer(0),
+    "locale": enum(*LOCALES),
+    "payment_method_types": list_of(enum(*METHOD_TYPES), 30),
+    "billing_address_collection": enum("auto", "required"),
+    "allow_promotion_codes": boolean,
+    "expand": EXPAND,
+}
+
+
+def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str, connected: bool = False) -> dict:
+    """``POST /v1/checkout/sessions``: an open session, with its prices and products; no event (Stripe sends none)."""
+    p = validate(raw, SESSION_CREATE, required=("mode", "success_url"))
+    p.pop("allow_promotion_codes", None)
+    mode = p["mode"]
+    if "line_items" not in p:
+        raise invalid(
+            f"Missing required param: line_items. It is required in `{mode}` mode.", "line_items", "parameter_missing"
+        )
+    _check_mode(p, mode, connected)
+    created = now()
+    made: list[dict[str, Any]] = []  # inline products and prices, stored once everything is valid
+    items = [_line_item(store, it, f"line_items[{i}]", mode, made) for i, it in enumerate(p["line_items"])]
+    currency = _check_items(items, mode)
+    amount = sum(item["amount_total"] for item in items)
+    _check_amount(p, amount, currency)
+    if "customer" in p:
+        store.get("customer", p["customer"], param="customer")
+    expires_at = p.get("expires_at", created + 86400)
+    if expires_at > created + 86400:
+        raise invalid(
+            "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.", "expires_at"
+        )
+    if expires_at < created + 1800:
+        raise invalid(
+            "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.", "expires_at"
+        )
+    session = objects.checkout_session(
+        mode=mode, amount=amount, currency=currency, expires_at=expires_at, created=created, params=p
+    )
+    for obj in made:
+        store.add(obj)
+    session["customer"] = p.get("customer")
+    session["url"] = f"{base_url}/checkout/{session['id']}"
+    private = {"line_items": items, "pi_data": p.get("payment_intent_data", {}), "api_version": ctx.api_version}
+    private["sub_data"] = p.get("subscription_data", {})
+    return store.add(session, **private)
+
+
+def _check_mode(p: dict[str, Any], mode: str, connected: bool) -> None:
+    other = {"payment": "subscription_data", "subscription": "payment_intent_data"}[mode]
+    if other in p:
+        raise invalid(f"You can not pass `{other}` in `{mode}` mode.", other)
+    if mode == "subscription" and "submit_type" in p:
+        raise invalid("`submit_type` can only be used in `payment` mode.", "submit_type")
+    if "customer" in p and "customer_email" in p:
+        raise invalid("You may only specify one of these parameters: customer, customer_email.", "customer_email")
+    data = p.get("payment_intent_data", {})
+    if "statement_descriptor" in data and "card" in p.get("payment_method_types", ["card"]):
+        raise invalid(
+            "The `payment_intent_data[statement_descriptor]` parameter is not supported for the `card` payment method "
+            "type. Use `payment_intent_data[statement_descriptor_suffix]` instead.",
+            "payment_intent_data[statement_descriptor]",
+        )
+    sub = p.get("subscription_data", {})
+    destination = connected or "transfer_data" in data or "on_behalf_of" in data
+    if "application_fee_amount" in data and not destination:
+        raise invalid(
+            "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an "
+            "OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).",
+            "payment_intent_data[application_fee_amount]",
+        )
+    if "application_fee_percent" in sub and not (connected or "transfer_data" in sub or "on_behalf_of" in sub):
+        raise invalid(
+            "Can only apply an application_fee_percent when the request is made on behalf of another account (using "
+            "an OAuth key, the Stripe-Account header, or `transfer_data[destination]`).",
+            "subscription_data[application_fee_percent]",
+        )
+
+
+def _line_item(store: Store, item: dict[str, Any], path: str, mode: str, made: list[dict]) -> dict[str, Any]:
+    if ("price" in item) == ("price_data" in item):
+        raise invalid(
+            f"You must specify either `price` or `price_data` in {path}.", f"{path}[price]", "parameter_missing"
+        )
+    if "quantity" not in item:
+        raise invalid(f"Missing required param: {path}[quantity].", f"{path}[quantity]", "parameter_missing")
+    if "price" in item:
+        price = store.get("price", item["price"], param=f"{path}[price]")
+        name = store.objects[price["product"]]["name"]
+    else:
+        data, where = item["price_data"], f"{path}[price_data]"
+        if ("product" in data) == ("product_data" in data):
+            raise invalid(
+                "You must specify either `product` or `product_data` when creating a price.", f"{where}[product]"
+            )
+        if "unit_amount" not in data:
+            raise invalid(
+                f"Missing required param: {where}[unit_amount].", f"{where}[unit_amount]", "parameter_missing"
+            )
+        if "product" in data:
+            product = store.get("product", data["product"], param=f"{where}[product]")
+        else:
+            product_data = data["product_data"]
+            product = objects.product(product_data["name"], product_data.get("description"), now())
+            product["metadata"] = product_data.get("metadata", {})
+            made.append(product)
+        price = objects.price(product["id"], data["currency"], data["unit_amount"], data.get("recurring"), now())
+        made.append(price)
+        name = product["name"]
+    if mode == "payment" and price["recurring"]:
+        raise invalid(
+            "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use "
+            "only one-time prices.",
+            f"{path}[price_data][recurring]",
+        )
+    return objects.line_item(price, name, item["quantity"])
+
+
+def _check_items(items: list[dict[str, Any]], mode: str) -> str:
+    currencies = {item["currency"] for item in items}
+    if not items:
+        raise invalid("Missing required param: line_items.", "line_items", "parameter_missing")
+    if len(currencies) > 1:
+        raise invalid("Checkout does not support multiple currencies in line items.", "line_items")
+    if mode == "subscription":
+        intervals = {(i["price"]["recurring"] or {}).get("interval") for i in items}
+        if None in intervals:
+            raise invalid(
+                "You must provide at least one recurring price in `subscription` mode when using prices.", "line_items"
+            )
+        if len(intervals) > 1:
+            raise invalid("Checkout does not support multiple prices with different billing intervals.", "line_items")
+        if len(items) > 20:
+            raise invalid("A subscription can have at most 20 line items.", "line_items")
+    return currencies.pop()
+
+
+def _check_amount(p: dict[str, Any], amount: int, currency: str) -> None:
+    minimum = MINIMUM_CHARGE.get(currency, 1)
+    if amount < minimum:
+        raise invalid(
+            f"The Checkout Session's total amount due must add up to at least {format_amount(minimum, currency)} "
+            f"{currency}",
+            "line_items",
+        )
+    if amount > MAXIMUM_AMOUNT:
+        raise invalid(
+            f"Amount must be no more than {format_amount(MAXIMUM_AMOUNT, currency)}", "line_items", "amount_too_large"
+        )
+    fee = p.get("payment_intent_data", {}).get("application_fee_amount")
+    if fee is not None and fee > amount:
+        raise invalid(
+            "The application fee amount cannot be greater than the amount.",
+            "payment_intent_data[application_fee_amount]",
+        )
+
+
+def _customer_details(email_address: str | None) -> dict[str, Any]:
+    details = fixture("checkout.session")["customer_details"]
+    details.update(email=email_address, address=None, tax_ids=[])
+    return details
+
+
+def pay(store: Store, ctx: Ctx, session_id: str, outcome: str, email_address: str | None) -> bool:
+    """The donor pays on the test page. False when the card is declined (nothing changes)."""
+    session = store.get("checkout.session", session_id)
+    private = store.private[session_id]
+    if session["status"] != "open":
+        raise invalid(f"This Checkout Session is {session['status']}; it can no longer be paid.", "id")
+    if outcome == "decline":
+        return False
+    if outcome.startswith("delayed_") and session["mode"] != "payment":
+        raise invalid("Bank debits settle later only in `payment` mode in this sandbox.", "outcome")
+    email_address = session["customer_email"] or email_address
+    if session["customer"]:
+        email_address = store.objects[session["customer"]]["email"] or email_address
+    session.update(status="complete", customer_details=_customer_details(email_address))
+    if session["mode"] == "subscription":
+        billing.start_subscription(store, ctx, session, private)
+    elif outcome == "success":
+        _pay_now(store, ctx, session, private)
+        store.emit(ctx, "checkout.session.completed", session)
+    else:
+        data = {**private["pi_data"], "customer": session["customer"], "payment_method_types": ["us_bank_account"]}
+        pi = store.add(
+            objects.payment_intent(
+                amount=session["amount_total"], currency=session["currency"], status="processing", details=data
+            )
+        )
+        private["delayed_outcome"] = "succeed" if outcome == "delayed_success" else "fail"
+        session["payment_intent"] = pi["id"]
+        store.emit(ctx, "checkout.session.completed", session)
+    return True
+
+
+def _pay_now(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str, Any]) -> None:
+    data = {**private["pi_data"], "customer": session["customer"]}
+    pi = store.add(
+        objects.payment_intent(
+            amount=session["amount_total"], currency=session["currency"], status="succeeded", details=data
+        )
+    )
+    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"]))
+    pi["latest_charge"] = ch["id"]
+    session.update(payment_status="paid", payment_intent=pi["id"])
+    store.emit(ctx, "payment_intent.succeeded", pi)
+    store.emit(ctx, "charge.succeeded", ch)
+
+
+def settle(store: Store, ctx: Ctx, session_id: str, outcome: str) -> dict[str, Any]:
+    """A delayed (bank debit) payment settles: ``succeed`` or ``fail``."""
+    session = store.get("checkout.session", session_id)
+    pi = store.objects.get(session["payment_intent"] or "")
+    if outcome not in ("succeed", "fail"):
+        raise invalid("Invalid outcome: must be one of succeed, fail", "outcome")
+    if session["payment_status"] != "unpaid" or not pi or pi["status"] != "processing":
+        raise invalid(f"Checkout Session {session_id} has no payment waiting to settle.", "id")
+    if outcome == "fail":
+        pi.update(status="requires_payment_method", payment_method=None, amount_received=0)
+        pi["last_payment_error"] = {
+            "type": "invalid_request_error",
+            "code": "payment_method_provider_decline",
+            "message": "The bank declined the debit (test mode).",
+        }
+        store.emit(ctx, "payment_intent.payment_failed", pi)
+        store.emit(ctx, "checkout.session.async_payment_failed", session)
+        return session
+    pi.update(status="succeeded", amount_received=pi["amount"])
+    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"], bank=True))
+    pi["latest_charge"] = ch["id"]
+    session["payment_status"] = "paid"
+    store.emit(ctx, "payment_intent.succeeded", pi)
+    store.emit(ctx, "charge.succeeded", ch)
+    store.emit(ctx, "checkout.session.async_payment_succeeded", session)
+    return session
+
+
+def expire(store: Store, ctx: Ctx, session_id: str) -> dict[str, Any]:
+    session = store.get("checkout.session", session_id)
+    if session["status"] != "open":
+        raise ApiError(
+            f"Only Checkout Sessions with a status of `open` can be expired. This Checkout Session has a status of "
+            f"`{session['status']}`.",
+            param="session",
+        )
+    session["status"] = "expired"
+    store.emit(ctx, "checkout.session.expired", session)
+    return session
+
+
+def sweep(store: Store, ctx: Ctx) -> None:
+    """Expire open sessions whose ``expires_at`` has passed (Stripe does it on its own clock)."""
+    moment = now()
+    for session in store.all("checkout.session"):
+        if session["status"] == "open" and session["expires_at"] <= moment:
+            expire(store, ctx, session["id"])
+
+
+def line_items(store: Store, session_id: str) -> dict[str, Any]:
+    store.get("checkout.session", session_id)
+    data = copy.deepcopy(store.private[session_id]["line_items"])
+    return objects.list_object(data, f"/v1/checkout/sessions/{session_id}/line_items")

@@ -1,0 +1,255 @@
+"""HTML: the test checkout page a donor (or Playwright) pays on, and the dashboard. Everything echoed is escaped."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from .money import format_amount
+from .params import ApiError, email
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+HTML = "text/html; charset=utf-8"
+Answer = tuple[int, bytes, str, dict[str, str]]
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:0 1rem 2rem;color:#1a1a1a;line-height:1.5}
+.test-mode{background:#ffd84d;color:#1a1a1a;border:2px solid #6b5200;padding:.5rem 1rem;font-weight:700;margin:0 0 1rem}
+.alert{border:2px solid #a40000;background:#fff0f0;padding:.5rem 1rem}
+.note{border:2px solid #235a97;background:#eef5fc;padding:.5rem 1rem}
+button{font:inherit;padding:.5rem 1rem;margin:.25rem 0;display:block;cursor:pointer}
+button:focus,a:focus,input:focus{outline:3px solid #235a97;outline-offset:2px}
+input{font:inherit;padding:.4rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #999;padding:.25rem;text-align:left}
+td form{display:inline}td button{display:inline;padding:.1rem .4rem;margin:0}
+.amount{font-size:2rem;font-weight:700;margin:.25rem 0}
+"""
+
+
+def page(title: str, body: str) -> bytes:
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<header>\n"
+        '<p class="test-mode" role="note">TEST MODE: no real money moves. This is the local Stripe sandbox.</p>\n'
+        f"</header>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    ).encode()
+
+
+def not_found_page() -> bytes:
+    return page("Not found", "<h1>Not found</h1><p>There is no such page in the Stripe sandbox.</p>")
+
+
+def handle(sandbox: SandboxServer, method: str, path: str, body: str) -> Answer:
+    match = re.fullmatch(r"/checkout/([^/]+)(/pay)?", path)
+    session = sandbox.store.objects.get(match[1]) if match else None
+    if not match or session is None or session["object"] != "checkout.session":
+        return (
+            404,
+            page(
+                "Checkout session not found",
+                "<h1>Checkout session not found</h1><p>No such checkout session. The link may be wrong.</p>",
+            ),
+            HTML,
+            {},
+        )
+    if method == "GET" and not match[2]:
+        return 200, checkout_page(sandbox, session), HTML, {}
+    if method != "POST" or not match[2]:
+        return 405, page("Method not allowed", "<h1>Method not allowed</h1>"), HTML, {"Allow": "GET"}
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    return _pay(sandbox, session, form.get("outcome", ""), form.get("email", "").strip())
+
+
+def _pay(sandbox: SandboxServer, session: dict[str, Any], outcome: str, email_address: str) -> Answer:
+    outcomes = ["success", "decline"] + (["delayed_success", "delayed_failure"] if session["mode"] == "payment" else [])
+    if outcome not in outcomes:
+        return 400, checkout_page(sandbox, session, error="Choose one of the payment buttons."), HTML, {}
+    if session["status"] != "open":
+        return 409, checkout_page(sandbox, session), HTML, {}
+    if not session["customer_email"] and not session["customer"]:
+        try:
+            email(email_address, "email")
+        except ApiError:
+            return 400, checkout_page(sandbox, session, error="Enter a valid email address."), HTML, {}
+    try:
+        paid = sandbox.pay(session["id"], outcome, email_address or None)
+    except ApiError:  # paid meanwhile, from another tab
+        return 409, checkout_page(sandbox, session), HTML, {}
+    if not paid:
+        message = "Your card was declined (test card 4000 0000 0000 0002). Nothing was charged. You can try again."
+        return 200, checkout_page(sandbox, session, error=message), HTML, {}
+    target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+    return 303, b"", "text/plain", {"Location": target}
+
+
+def describe(session: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple[str, str]:
+    """(the amount as a person reads it, e.g. "₩50,000 every month"; the product names)."""
+    amount = format_amount(session["amount_total"], session["currency"])
+    recurring = line_items[0]["price"]["recurring"] if line_items else None
+    if recurring:
+        count, interval = recurring["interval_count"], recurring["interval"]
+        amount += f" every {interval}" if count == 1 else f" every {count} {interval}s"
+    names = ", ".join(f"{i['description']}" + (f" × {i['quantity']}" if i["quantity"] > 1 else "") for i in line_items)
+    return amount, names
+
+
+def checkout_page(sandbox: SandboxServer, session: dict[str, Any], error: str | None = None) -> bytes:
+    with sandbox.store.lock:
+        line_items = sandbox.store.private[session["id"]]["line_items"]
+        customer = sandbox.store.objects.get(session["customer"] or "")
+        amount, names = describe(session, line_items)
+        known_email = (session.get("customer_details") or {}).get("email") or session["customer_email"]
+        known_email = known_email or (customer or {}).get("email")
+    parts = [f"<h1>{'Donate' if session['submit_type'] == 'donate' else 'Pay'}: {escape(names)}</h1>"]
+    parts.append(f'<p class="amount">{escape(amount)}</p>')
+    if known_email:
+        parts.append(f"<p>Email: <strong>{escape(known_email)}</strong></p>")
+    if error:
+        parts.append(f'<div class="alert" role="alert"><p>{escape(error)}</p></div>')
+    if session["status"] == "open":
+        parts.append(_pay_form(session, need_email=not known_email))
+    elif session["status"] == "complete":
+        done = "Payment received." if session["payment_status"] == "paid" else "The bank debit has not settled yet."
+        back = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+        parts.append(f'<div class="note" role="status"><p>This checkout session is complete. {done}</p></div>')
+        parts.append(f'<p><a href="{escape(back)}">Return to the site</a></p>')
+    else:
+        parts.append(
+            '<div class="note" role="status"><p>This checkout session has expired. Nothing was charged.</p></div>'
+        )
+    if session["status"] != "complete" and session["cancel_url"]:
+        parts.append(f'<p><a href="{escape(session["cancel_url"])}">Cancel and go back</a></p>')
+    return page(f"{amount}: {names} (test checkout)", "\n".join(parts))
+
+
+def _pay_form(session: dict[str, Any], need_email: bool) -> str:
+    action = escape(f"/checkout/{session['id']}/pay")
+    html = [f'<form method="post" action="{action}">']
+    if need_email:
+        html.append(
+            '<p><label for="email">Email</label><br>'
+            '<input id="email" name="email" type="email" autocomplete="email" required></p>'
+        )
+    html.append('<h2>Card</h2><button type="submit" name="outcome" value="success">Pay with test card 4242</button>')
+    html.append('<button type="submit" name="outcome" value="decline">Use a card that is declined</button>')
+    if session["mode"] == "payment":
+        html.append(
+            '<h2>Bank debit</h2><button type="submit" name="outcome" value="delayed_success">'
+            "Pay by bank debit (settles later: succeeds)</button>"
+        )
+        html.append(
+            '<button type="submit" name="outcome" value="delayed_failure">'
+            "Pay by bank debit (settles later: fails)</button>"
+        )
+    html.append("</form>")
+    return "\n".join(html)
+
+
+def _button(action: str, label: str, **fields: str) -> str:
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
+    return (
+        f'<form method="post" action="{escape(action)}"><input type="hidden" name="return_to" value="dashboard">'
+        f'{hidden}<button type="submit">{escape(label)}</button></form>'
+    )
+
+
+def _table(caption: str, headings: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    empty = "" if rows else f'<tr><td colspan="{len(headings)}">None yet.</td></tr>'
+    return f"<h2>{escape(caption)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}{empty}</tbody></table>"
+
+
+def dashboard(sandbox: SandboxServer) -> bytes:
+    """Sessions, subscriptions, charges and events, with buttons for what Stripe would do on its own."""
+    with sandbox.store.lock:
+        store = sandbox.store
+        sessions = [_session_row(s, store.private[s["id"]]["line_items"]) for s in store.all("checkout.session")]
+        subs = [_subscription_row(s, store.objects[s["customer"]]) for s in store.all("subscription")]
+        charges = [_charge_row(c) for c in store.all("charge")]
+        events = [_event_row(e, store.event_status(e["id"])) for e in reversed(store.events)]
+        hook = sandbox.webhooks
+        settings = (
+            f"<p>Webhook endpoint: <code>{escape(hook.url or 'none')}</code>; delivery "
+            f"{'on' if hook.enabled else 'off'} ({escape(hook.mode)}).</p>"
+        )
+    settings += _button(
+        "/_sandbox/webhooks",
+        "Turn delivery off" if hook.enabled else "Turn delivery on",
+        enabled="0" if hook.enabled else "1",
+    )
+    settings += _button("/_sandbox/webhooks/deliver_pending", "Deliver pending events")
+    body = [
+        "<h1>Stripe sandbox</h1>",
+        "<p>The local stand-in for Stripe. Nothing here touches real money or real cards.</p>",
+        settings,
+        _table("Checkout sessions", ["Session", "Mode", "Amount (what)", "Status", "Payment", ""], sessions),
+        _table("Subscriptions", ["Subscription", "Customer", "Amount", "Status", ""], subs),
+        _table("Charges", ["Charge", "Amount", "Refunded", "Payment intent", ""], charges),
+        _table("Events (newest first)", ["Event", "Type", "Object", "Delivery", ""], events),
+    ]
+    return page("Stripe sandbox dashboard", "\n".join(body))
+
+
+def _session_row(s: dict[str, Any], line_items: list[dict[str, Any]]) -> list[str]:
+    actions = ""
+    if s["status"] == "open":
+        actions = f'<a href="/checkout/{escape(s["id"])}">Open checkout page</a>'
+        actions += _button(f"/_sandbox/checkout/{s['id']}/expire", "Expire")
+    elif s["status"] == "complete" and s["payment_status"] == "unpaid":
+        actions = _button(f"/_sandbox/checkout/{s['id']}/settle", "Settle: succeeds", outcome="succeed")
+        actions += _button(f"/_sandbox/checkout/{s['id']}/settle", "Settle: fails", outcome="fail")
+    amount, names = describe(s, line_items)
+    return [
+        f"<code>{escape(s['id'][:20])}…</code>",
+        escape(s["mode"]),
+        escape(f"{amount} ({names})"),
+        escape(s["status"]),
+        escape(s["payment_status"]),
+        actions,
+    ]
+
+
+def _subscription_row(sub: dict[str, Any], customer: dict[str, Any]) -> list[str]:
+    item = sub["items"]["data"][0]
+    amount = format_amount(item["price"]["unit_amount"] * item["quantity"], sub["currency"])
+    actions = ""
+    if sub["status"] != "canceled":
+        actions = _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (paid)", outcome="paid")
+        actions += _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (fails)", outcome="failed")
+        actions += _button(f"/_sandbox/subscriptions/{sub['id']}/cancel", "Cancel")
+    return [
+        f"<code>{escape(sub['id'])}</code>",
+        escape(customer["email"] or ""),
+        escape(f"{amount} every {item['price']['recurring']['interval']}"),
+        escape(sub["status"]),
+        actions,
+    ]
+
+
+def _charge_row(ch: dict[str, Any]) -> list[str]:
+    refund = _button(f"/_sandbox/charges/{ch['id']}/refund", "Refund the rest") if not ch["refunded"] else ""
+    return [
+        f"<code>{escape(ch['id'])}</code>",
+        escape(format_amount(ch["amount"], ch["currency"])),
+        escape(format_amount(ch["amount_refunded"], ch["currency"])),
+        f"<code>{escape(ch['payment_intent'] or '')}</code>",
+        refund,
+    ]
+
+
+def _event_row(event: dict[str, Any], status: str) -> list[str]:
+    deliver = _button(
+        f"/_sandbox/events/{event['id']}/deliver", "Deliver again" if status == "delivered" else "Deliver"
+    )
+    return [
+        f"<code>{escape(event['id'])}</code>",
+        escape(event["type"]),
+        f"<code>{escape(str(event['data']['object'].get('id')))}</code>",
+        escape(status),
+        deliver,
+    ]

@@ -1,0 +1,94 @@
+"""Giving tests talk to the real local Stripe sandbox over HTTP, through the real SDK (no monkeypatching)."""
+
+import json
+import urllib.request
+
+import pytest
+from django.core import mail
+
+from tests import factories
+from tests.donations.webhook_helpers import post_event
+
+
+@pytest.fixture
+def stripe_sandbox(settings):
+    from donations.sandbox import SandboxServer
+
+    server = SandboxServer(host="127.0.0.1", port=0, webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
+    server.start()
+    settings.STRIPE_SANDBOX = True
+    settings.STRIPE_API_KEY = "sk_test_portal_tests"
+    settings.STRIPE_API_BASE = server.url
+    settings.STRIPE_TIMEOUT_SECONDS = 3
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hhk(db):
+    org = factories.giving_organization(name="Helping Hands Korea", slug="helping-hands-korea")
+    factories.program(organization=org, name="Foster care", slug="foster-care")
+    return org
+
+
+@pytest.fixture
+def link(db):
+    return factories.giving_organization(name="Liberty in North Korea", slug="liberty-in-north-korea")
+
+
+def give_data(**overrides) -> dict:
+    data = {
+        "currency": "USD",
+        "submission_key": "b" * 32,
+        "frequency": "once",
+        "amount_choice": "2500",
+        "other_amount": "",
+        "program": "",
+        "donor_name": "Dana Donor",
+        "donor_email": "dana@example.org",
+        "dedication": "",
+        "website": "",
+        "confirm": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+def pay_on_checkout_page(checkout_url: str, outcome: str = "success") -> tuple[int, str, str]:
+    """Press a button on the sandbox's checkout page, as a donor would: (status, Location, body)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(checkout_url + "/pay", data=f"outcome={outcome}".encode(), method="POST")  # noqa: S310
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.headers.get("Location", ""), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location", ""), error.read().decode()
+
+
+def new_events(server) -> list[dict]:
+    """The sandbox's events not yet handed out by this helper, oldest first."""
+    seen = server.__dict__.setdefault("_handed_out", set())
+    events = [e for e in server.events() if e["id"] not in seen]
+    seen.update(e["id"] for e in events)
+    return events
+
+
+def deliver(client, events: list[dict]) -> None:
+    """Post events, really signed, through the portal's webhook (a test client, in the test's transaction)."""
+    for event in events:
+        response = post_event(client, event)
+        assert response.status_code == 200, response.content
+
+
+def sandbox_state(server) -> dict:
+    with urllib.request.urlopen(server.url + "/_sandbox/state", timeout=5) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def receipts() -> list:
+    return [m for m in mail.outbox if "receipt" in m.subject.lower()]

@@ -1,0 +1,94 @@
+"""The gateway: the one module importing stripe; short timeouts, few retries; errors in the portal's terms."""
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from donations import stripe_gateway as gateway
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_only_the_gateway_imports_stripe():
+    importers = []
+    for path in ROOT.rglob("*.py"):
+        if any(part in {".venv", "node_modules", "tests"} for part in path.parts):
+            continue
+        if re.search(r"^\s*(import stripe|from stripe\b)", path.read_text(encoding="utf-8"), re.MULTILINE):
+            importers.append(str(path.relative_to(ROOT)))
+    assert importers == ["donations/stripe_gateway.py"]
+
+
+def test_client_timeout_is_well_under_the_worker_timeout_with_at_most_two_retries(stripe_sandbox):
+    client = gateway.client()
+    assert settings.STRIPE_TIMEOUT_SECONDS <= 10
+    assert client._requestor._options.max_network_retries <= 2
+    assert client._requestor._client._timeout == settings.STRIPE_TIMEOUT_SECONDS
+
+
+def test_unreachable_stripe_is_stripe_unavailable(settings):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{port}"
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    with pytest.raises(gateway.StripeUnavailable):
+        gateway.checkout_session_retrieve("cs_test_nothing")
+
+
+def test_unknown_object_is_stripe_rejected(stripe_sandbox):
+    with pytest.raises(gateway.StripeRejected):
+        gateway.checkout_session_retrieve("cs_test_does_not_exist")
+
+
+def test_refund_larger_than_the_payment_is_rejected_with_stripes_message(stripe_sandbox):
+    session = gateway.checkout_session_create(
+        gateway.CheckoutRequest(
+            reference="PTESTREFUND00001",
+            mode="payment",
+            amount=2500,
+            currency="USD",
+            product_name="Gift",
+            customer_email="d@example.org",
+            success_url="http://127.0.0.1/thanks?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url="http://127.0.0.1/cancel",
+            idempotency_key="test-refund-1",
+        )
+    )
+    stripe_sandbox.pay(session.id)
+    paid = gateway.checkout_session_retrieve(session.id)
+    assert paid.payment_status == "paid" and paid.payment_intent_id.startswith("pi_")
+    with pytest.raises(gateway.StripeRejected):
+        gateway.refund_create(
+            payment_intent_id=paid.payment_intent_id, amount=9999, idempotency_key="r1", reference="x"
+        )
+    refund = gateway.refund_create(
+        payment_intent_id=paid.payment_intent_id, amount=500, idempotency_key="r2", reference="x"
+    )
+    again = gateway.refund_create(
+        payment_intent_id=paid.payment_intent_id, amount=500, idempotency_key="r2", reference="x"
+    )
+    assert refund["id"] == again["id"] and refund["amount"] == 500
+
+
+def test_rate_limit_counts_in_redis_when_redis_url_is_set(settings):
+    from django.core.cache import caches
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI's machine has one)")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"}
+    }
+    settings.PLEDGE_RATE_LIMIT = 3
+    from donations import ratelimit
+
+    caches["default"].clear()
+    assert [ratelimit.hit("ip", "198.51.100.7") for _ in range(4)] == [True, True, True, False]
+    assert ratelimit.hit("ip", "198.51.100.8") is True
+    assert "198.51.100.7" not in str(caches["default"]._cache.get_client().keys("*"))  # hashed, never the address
+    caches["default"].clear()

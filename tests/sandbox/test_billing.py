@@ -1,0 +1,100 @@
+"""Refunds (API and dashboard), a subscription's later months, cancelling."""
+
+from __future__ import annotations
+
+import requests
+
+from .conftest import Api, pay, payment_params, subscription_params
+
+
+def paid_charge(api: Api, sandbox) -> dict:
+    session = api.ok("post", "checkout/sessions", payment_params())
+    pay(sandbox, session["id"])
+    pi = api.ok("get", f"checkout/sessions/{session['id']}", {"expand[]": "payment_intent"})["payment_intent"]
+    return api.ok("get", f"charges/{pi['latest_charge']}")
+
+
+def test_partial_then_full_refund(api: Api, sandbox, receiver) -> None:
+    charge = paid_charge(api, sandbox)
+    receiver.clear()
+    refund = api.ok(
+        "post",
+        "refunds",
+        {
+            "payment_intent": charge["payment_intent"],
+            "amount": "1000",
+            "reason": "requested_by_customer",
+            "metadata[pledge]": "41",
+        },
+    )
+    assert refund["id"].startswith("re_") and refund["status"] == "succeeded" and refund["amount"] == 1000
+    assert (refund["charge"], refund["payment_intent"]) == (charge["id"], charge["payment_intent"])
+    assert receiver.types() == ["charge.refunded", "refund.created"]
+    refunded = receiver.events()[0]["data"]["object"]
+    assert refunded["amount_refunded"] == 1000 and refunded["refunded"] is False
+    assert refunded["payment_intent"] == charge["payment_intent"]
+    rest = api.ok("post", "refunds", {"charge": charge["id"]})
+    assert rest["amount"] == 1500
+    charge = api.ok("get", f"charges/{charge['id']}")
+    assert charge["refunded"] is True and [r["id"] for r in charge["refunds"]["data"]] == [rest["id"], refund["id"]]
+    assert api.ok("get", f"refunds/{refund['id']}")["amount"] == 1000
+
+
+def test_refund_too_large_or_already_refunded(api: Api, sandbox) -> None:
+    charge = paid_charge(api, sandbox)
+    too_large = api.post("refunds", {"charge": charge["id"], "amount": "2501"})
+    assert too_large.status_code == 400 and too_large.json()["error"]["code"] == "amount_too_large"
+    api.ok("post", "refunds", {"charge": charge["id"]})
+    again = api.post("refunds", {"charge": charge["id"]})
+    assert again.status_code == 400 and again.json()["error"]["code"] == "charge_already_refunded"
+    missing = api.post("refunds", {})
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "parameter_missing"
+
+
+def test_refund_from_the_dashboard(api: Api, sandbox, receiver) -> None:
+    charge = paid_charge(api, sandbox)
+    receiver.clear()
+    response = requests.post(f"{sandbox.url}/_sandbox/charges/{charge['id']}/refund", {"amount": "700"}, timeout=5)
+    assert response.status_code == 200 and response.json()["amount"] == 700
+    assert receiver.types() == ["charge.refunded", "refund.created"]
+    assert receiver.events()[0]["request"]["idempotency_key"] is None
+    sandbox.dashboard_refund(charge["id"])
+    assert api.ok("get", f"charges/{charge['id']}")["refunded"] is True
+
+
+def subscription(api: Api, sandbox) -> dict:
+    session = api.ok("post", "checkout/sessions", subscription_params())
+    pay(sandbox, session["id"])
+    sub_id = api.ok("get", f"checkout/sessions/{session['id']}")["subscription"]
+    return api.ok("get", f"subscriptions/{sub_id}")
+
+
+def test_advance_a_month_paid_and_failed(api: Api, sandbox, receiver) -> None:
+    sub = subscription(api, sandbox)
+    first_end = sub["items"]["data"][0]["current_period_end"]
+    receiver.clear()
+    response = requests.post(f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", timeout=5)
+    assert response.status_code == 200 and receiver.types() == ["invoice.paid"]
+    invoice = receiver.events()[0]["data"]["object"]
+    assert invoice["billing_reason"] == "subscription_cycle" and invoice["status"] == "paid"
+    assert invoice["lines"]["data"][0]["period"]["start"] == first_end
+    assert invoice["parent"]["subscription_details"] == {"metadata": {"pledge": "42"}, "subscription": sub["id"]}
+    assert api.ok("get", f"subscriptions/{sub['id']}")["latest_invoice"] == invoice["id"]
+    receiver.clear()
+    sandbox.advance(sub["id"], "failed")
+    assert receiver.types() == ["invoice.payment_failed", "customer.subscription.updated"]
+    failed = receiver.events()[0]["data"]["object"]
+    assert (failed["status"], failed["attempt_count"], failed["amount_paid"]) == ("open", 1, 0)
+    assert receiver.events()[1]["data"]["object"]["status"] == "past_due"
+
+
+def test_cancel_subscription(api: Api, sandbox, receiver) -> None:
+    sub = subscription(api, sandbox)
+    receiver.clear()
+    canceled = api.ok("delete", f"subscriptions/{sub['id']}")
+    assert canceled["status"] == "canceled" and canceled["canceled_at"] and canceled["ended_at"]
+    assert receiver.types() == ["customer.subscription.deleted"]
+    again = api.delete(f"subscriptions/{sub['id']}")
+    assert again.status_code == 400 and again.json()["error"]["type"] == "invalid_request_error"
+    refused = requests.post(f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", timeout=5)
+    assert refused.status_code == 400
