@@ -112,3 +112,13 @@ def test_env_helpers_read_values(monkeypatch):
     monkeypatch.setenv("X_INT", "twelve")
     with pytest.raises(ImproperlyConfigured):
         env_int("X_INT", 0)
+
+
+def test_live_stripe_key_switches_the_sandbox_off_and_needs_the_webhook_secret():
+    live = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_example"}
+    result = _run(["manage.py", "check"], live)
+    assert result.returncode != 0 and "STRIPE_WEBHOOK_SECRET must be set" in result.stderr
+    live["STRIPE_WEBHOOK_SECRET"] = "whsec_live_example"
+    assert _setting("(settings.STRIPE_SANDBOX, settings.STRIPE_API_BASE)", live) == "(False, '')"
+    sandbox = _setting("(settings.STRIPE_SANDBOX, settings.STRIPE_API_BASE)", {"DJANGO_DEBUG": "1"})
+    assert sandbox == "(True, 'http://127.0.0.1:12111')"

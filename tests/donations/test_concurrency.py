@@ -75,3 +75,32 @@ def test_ten_deliveries_of_a_monthly_invoice_at_once(stripe_sandbox, hhk):
     assert statuses == [200] * 10
     assert Payment.objects.count() == 1 and len(receipts()) == 1
     assert PledgeTransition.objects.filter(pledge=pledge, to_status="active").count() == 1
+
+
+def test_the_give_submit_holds_no_lock_while_waiting_on_stripe(stripe_sandbox, link, settings):
+    import time
+
+    from django.db import transaction
+
+    settings.STRIPE_TIMEOUT_SECONDS = 6
+    stripe_sandbox.set_fault("timeout", count=1, delay=2.5)  # Stripe answers, slowly
+    donor = Client(HTTP_HOST="127.0.0.1")
+    result = {}
+
+    def give():
+        try:
+            result["status"] = donor.post(f"/donations/give/{link.slug}/", give_data()).status_code
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=give)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not Pledge.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert thread.is_alive(), "the submit should still be waiting on Stripe"
+    with transaction.atomic():  # NOWAIT: raises at once if the submit held the pledge's row
+        locked = Pledge.objects.select_for_update(nowait=True).get()
+    assert locked.status == PledgeStatus.PENDING and not locked.stripe_checkout_session_id
+    thread.join(timeout=20)
+    assert result["status"] == 303

@@ -4,6 +4,7 @@ import pytest
 
 from donations.models import Pledge
 from tests import factories
+from tests.donations.conftest import give_data
 
 pytestmark = pytest.mark.django_db
 
@@ -17,19 +18,9 @@ def org():
 
 
 def _data(**overrides):
-    data = {
-        "currency": "USD",
-        "submission_key": "a" * 32,
-        "frequency": "once",
-        "amount_choice": "5000",
-        "other_amount": "",
-        "program": "",
-        "donor_name": "Dana Donor",
-        "donor_email": "dana@example.org",
-        "dedication": "",
-        "website": "",
-    }
-    data.update(overrides)
+    """The form as the page posts it, before the review step."""
+    data = give_data(**{"submission_key": "a" * 32, **overrides})
+    data.pop("confirm")
     return data
 
 

@@ -344,3 +344,58 @@ def test_webhook_query_count_does_not_grow_with_the_data(client, stripe_sandbox,
             pledge=extra, stripe_id=f"pi_bulk_{extra.pk}", amount=2500, currency="USD", paid_at=extra.created_at
         )
     assert one_gift_queries() == first
+
+
+def test_connected_account_receives_the_money_with_the_platform_fee(client, stripe_sandbox, link, hhk):
+    for org in (link, hhk):
+        org.stripe_account_id, org.platform_fee_basis_points, org.statement_descriptor = (
+            "acct_1Partner",
+            250,
+            "AID GIFT",
+        )
+        org.save()
+    _give(client, link, amount_choice="10000")
+    _give(client, hhk, submission_key="c" * 32, frequency="monthly", currency="KRW", amount_choice="50000")
+    once, monthly = Pledge.objects.get(organization=link), Pledge.objects.get(organization=hhk)
+    pay_on_checkout_page(once.stripe_checkout_url)
+    pay_on_checkout_page(monthly.stripe_checkout_url)
+    intent = stripe_sandbox.store.get("payment_intent", _session(stripe_sandbox, once)["payment_intent"])
+    assert intent["transfer_data"]["destination"] == "acct_1Partner"
+    assert intent["application_fee_amount"] == 250  # 2.5% of US$100.00
+    assert intent["statement_descriptor_suffix"] == "AID GIFT"
+    subscription = stripe_sandbox.store.get("subscription", _session(stripe_sandbox, monthly)["subscription"])
+    assert subscription["transfer_data"]["destination"] == "acct_1Partner"
+    assert float(subscription["application_fee_percent"]) == 2.5
+
+
+def test_without_a_connected_account_the_platform_collects(client, stripe_sandbox, link):
+    _give(client, link)
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    intent = stripe_sandbox.store.get("payment_intent", _session(stripe_sandbox, pledge)["payment_intent"])
+    assert intent.get("transfer_data") is None and not intent.get("application_fee_amount")
+
+
+def test_failed_monthly_payment_is_past_due_until_the_next_one_is_paid(client, stripe_sandbox, hhk):
+    _give(client, hhk, frequency="monthly", currency="KRW", amount_choice="50000")
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PAST_DUE and Payment.objects.count() == 1
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="paid")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.ACTIVE and Payment.objects.count() == 2
+    assert list(pledge.transitions.values_list("to_status", flat=True)) == ["active", "past_due", "active"]
+
+
+def test_every_page_says_test_mode_in_sandbox_mode(client, link, settings):
+    settings.STRIPE_SANDBOX = True
+    for url in ("/", link.get_absolute_url(), "/situation/", "/donations/thanks/"):
+        assert "Test mode: no real money moves." in client.get(url).text
+    settings.STRIPE_SANDBOX, settings.STRIPE_API_KEY = False, "sk_live_x"
+    assert "Test mode" not in client.get("/").text
