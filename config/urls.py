@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("donations/", include("donations.urls")),
+    path("reports/", include("donations.report_urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("orgs.urls")),
 ]
 if settings.DEBUG:

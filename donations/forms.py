@@ -4,6 +4,7 @@ import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from donations.models import Frequency, Pledge
@@ -65,7 +66,9 @@ class GiveForm(forms.Form):
         label=_("Dedication (optional)"),
         required=False,
         max_length=200,
-        help_text=_("For example: in honour of my grandmother. It stays in the portal; Stripe never sees it."),
+        help_text=_(
+            "For example: in honour of my grandmother. The organization sees it with your gift; Stripe never does."
+        ),
     )
     # A honeypot: hidden from people, filled in by simple bots.
     website = forms.CharField(
@@ -91,11 +94,11 @@ class GiveForm(forms.Form):
         self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {"org": organization.name}
         self.fields["share_identity"].help_text = _(
             "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
-        ) % {"org": organization.name}
+        ) % {"org": escape(organization.name)}  # help text is rendered unescaped by crispy
         self.fields["cover_fee"].help_text = _(
             "So that %(org)s receives your whole gift. You will see the exact amount before you pay. "
             "The portal takes no tip."
-        ) % {"org": organization.name}
+        ) % {"org": escape(organization.name)}
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

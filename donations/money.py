@@ -5,8 +5,9 @@ The per-currency rules live here: which currencies the portal takes, which have 
 the processing-fee estimate a donor may choose to add.
 """
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, DecimalException, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -43,6 +44,10 @@ DEFAULT_CURRENCY = "USD"
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
 
+# Digits, optionally grouped by commas in threes, optionally a point and decimals: "50000", "50,000", "25.50".
+_NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d{1,12})(\.\d{1,6})?")
+
+
 class AmountError(ValueError):
     """A donor-facing reason why an amount cannot be taken."""
 
@@ -54,22 +59,28 @@ def currency(code: str) -> Currency:
         raise AmountError(_("We do not take gifts in %(code)s.") % {"code": code}) from exc
 
 
-def parse_amount(text: str, code: str) -> int:
+def parse_amount(text: str, code: str, *, limits: bool = True) -> int:
     """A donor's amount in major units ("25", "25.50", "50,000") to minor units, within the currency's rules."""
     cur = currency(code)
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").lstrip(cur.symbol).lstrip("$₩€£¥")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise AmountError(_("Enter the amount as a number, for example %(example)s.") % {"example": "25"}) from exc
-    if not value.is_finite() or value <= 0:
+    cleaned = (text or "").strip().replace(" ", "").lstrip(cur.symbol).lstrip("$₩€£¥")
+    if cleaned.startswith("-"):
         raise AmountError(_("Enter an amount greater than zero."))
-    minor = value * cur.factor
+    if not _NUMBER.fullmatch(cleaned):
+        if re.fullmatch(r"\d+,\d{1,2}", cleaned):
+            raise AmountError(_("Use a point for decimals, for example %(example)s.") % {"example": "25.50"})
+        raise AmountError(_("Enter the amount as a number, for example %(example)s.") % {"example": "25"})
+    try:
+        value = Decimal(cleaned.replace(",", ""))
+        minor = value * cur.factor
+    except (InvalidOperation, DecimalException) as exc:
+        raise AmountError(_("Enter the amount as a number, for example %(example)s.") % {"example": "25"}) from exc
+    if value <= 0:
+        raise AmountError(_("Enter an amount greater than zero."))
     if minor != minor.to_integral_value():
         if cur.exponent == 0:
             raise AmountError(_("%(code)s has no smaller unit: enter a whole number.") % {"code": cur.code})
         raise AmountError(_("Enter at most %(n)d digits after the decimal point.") % {"n": cur.exponent})
-    return check_limits(int(minor), cur.code)
+    return check_limits(int(minor), cur.code) if limits else int(minor)
 
 
 def check_limits(amount: int, code: str) -> int:

@@ -117,7 +117,7 @@ def _call(description: str, function, *args, **kwargs) -> dict[str, Any]:
         # Plain JSON types only (the SDK turns *_decimal fields into Decimal): safe to store and compare.
         return json.loads(json.dumps(function(*args, **kwargs).to_dict(), default=str))
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        logger.warning("stripe %s: unreachable (%s)", description, type(exc).__name__)
+        logger.warning("stripe %s: unreachable (%s)", description, type(exc).__name__)  # no message: it may hold data
         raise StripeUnavailable(str(exc.user_message or exc)) from exc
     except stripe.StripeError as exc:
         status = exc.http_status or 0
@@ -210,6 +210,18 @@ def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, 
     )
 
 
+def refunds_for_charge(charge_id: str) -> list[dict[str, Any]]:
+    """Every refund of a charge (charges no longer embed their refunds)."""
+    refunds: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"charge": charge_id, "limit": 100}
+    while True:
+        page = _call("refunds.list", client().v1.refunds.list, params=params)
+        refunds.extend(page.get("data", []))
+        if not page.get("has_more") or not page.get("data"):
+            return refunds
+        params["starting_after"] = page["data"][-1]["id"]
+
+
 def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
     return _call("payment_intents.retrieve", client().v1.payment_intents.retrieve, payment_intent_id)
 
@@ -255,8 +267,12 @@ def webhook_event(payload: bytes, signature_header: str | None) -> dict[str, Any
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidWebhook(str(exc)) from exc
-    if not isinstance(event, dict) or event.get("object") != "event" or not event.get("id") or not event.get("type"):
+    if not isinstance(event, dict) or event.get("object") != "event":
         raise InvalidWebhook("the body is not a Stripe event")
+    if not all(isinstance(event.get(k), str) and 0 < len(event[k]) <= 255 for k in ("id", "type")):
+        raise InvalidWebhook("the event has no usable id or type")
+    if not isinstance(event.get("created"), int):
+        raise InvalidWebhook("the event has no creation time")
     if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
         raise InvalidWebhook("the event has no data object")
     return event

@@ -28,15 +28,16 @@ def stop_token_reference(token: str) -> str | None:
 
 
 @task()
-def send_receipt(payment_id: int) -> bool:
-    """Email the donor a receipt for one payment, once (receipt_sent_at guards against a second send)."""
+def send_receipt(payment_id: int, resend: bool = False) -> bool:
+    """Email the donor a receipt for one payment, once (receipt_sent_at guards), or again when staff resend it."""
     from django.conf import settings
 
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("pledge__organization", "pledge__program")
-            .filter(pk=payment_id, receipt_sent_at__isnull=True)
+            .filter(pk=payment_id)
+            .filter(**({} if resend else {"receipt_sent_at__isnull": True}))
             .first()
         )
         if payment is None:

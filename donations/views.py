@@ -1,11 +1,14 @@
 """The donor's side of giving: thin views over donations.services."""
 
 import logging
+import uuid
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,7 +18,13 @@ from donations.forms import GiveForm
 from donations.models import Pledge, PledgeStatus, PledgeTransition
 from donations.money import format_money
 from donations.services import fulfilment
-from donations.services.pledges import pledge_abandon, pledge_checkout, pledge_start, pledge_stop_monthly
+from donations.services.pledges import (
+    FormAlreadyUsed,
+    pledge_abandon,
+    pledge_checkout,
+    pledge_start,
+    pledge_stop_monthly,
+)
 from donations.tasks import stop_token_reference
 from orgs.models import Organization
 
@@ -44,6 +53,11 @@ def _giving_organization(slug: str) -> Organization:
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """The donor's address; behind N trusted proxies, the one the outermost trusted proxy saw."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -53,7 +67,7 @@ def _checkout_or_retry(request: HttpRequest, pledge: Pledge) -> HttpResponse:
     except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
         rejected = isinstance(exc, gateway.StripeRejected)
         if rejected:
-            logger.error("stripe refused the checkout session of pledge %s: %s", pledge.reference, exc)
+            logger.error("stripe refused the checkout session of pledge %s (%s)", pledge.reference, exc.code)
         # A 5xx answer sets no session cookie, so the retry button carries a signed proof of whose pledge it is.
         token = signing.dumps(pledge.reference, salt=RETRY_SALT)
         context = {"pledge": pledge, "rejected": rejected, "token": token}
@@ -85,7 +99,16 @@ def give(request: HttpRequest, slug: str) -> HttpResponse:
     email = form.cleaned_data["donor_email"]
     if not (ratelimit.hit("ip", _client_ip(request)) and ratelimit.hit("email", email)):
         return render(request, "donations/too_many.html", {"organization": organization}, status=429)
-    pledge = pledge_start(gift=form.gift(language=translation.get_language() or ""))
+    try:
+        pledge = pledge_start(gift=form.gift(language=translation.get_language() or ""))
+    except FormAlreadyUsed:
+        data = request.POST.copy()
+        data["submission_key"] = uuid.uuid4().hex
+        data.pop("confirm", None)
+        fresh = GiveForm(data, organization=organization, currency_code=data.get("currency"))
+        fresh.is_valid()
+        fresh.add_error(None, _("This form was already sent for another gift. Check the details and send it again."))
+        return render(request, "orgs/profile.html", {"organization": organization, "give_form": fresh}, status=409)
     _remember(request, pledge)
     return _checkout_or_retry(request, pledge)
 

@@ -244,6 +244,31 @@ class Program(TimeStamped):
         return self.name
 
 
+class Membership(models.Model):
+    """A user who belongs to an organization and may read its pledge reports. Set by staff."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", _("viewer")
+        MANAGER = "manager", _("manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) of {self.organization}"
+
+
 class Figure(models.Model):
     """A figure about the situation, as one source document states it."""
 

@@ -90,3 +90,37 @@ def pledge(*, organization, **fields):
     fields.setdefault("donor_name", "Dana Donor")
     fields.setdefault("donor_email", "dana@example.org")
     return Pledge.objects.create(organization=organization, **fields)
+
+
+def payment(*, pledge, **fields):
+    from django.utils import timezone
+
+    from donations.models import Payment
+
+    n = next(_seq)
+    fields.setdefault("stripe_id", f"pi_test_{n}")
+    fields.setdefault(
+        "stripe_payment_intent_id", fields["stripe_id"] if fields["stripe_id"].startswith("pi_") else None
+    )
+    fields.setdefault("amount", pledge.amount)
+    fields.setdefault("currency", pledge.currency)
+    fields.setdefault("paid_at", timezone.now())
+    return Payment.objects.create(pledge=pledge, organization_id=pledge.organization_id, **fields)
+
+
+def refund(*, payment, **fields):
+    from donations.models import Refund
+
+    n = next(_seq)
+    fields.setdefault("stripe_refund_id", f"re_test_{n}")
+    fields.setdefault("amount", payment.amount)
+    fields.setdefault("currency", payment.currency)
+    return Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
+
+
+def member(*, organization, role="viewer", **fields):
+    from orgs.models import Membership
+
+    account = user(**fields)
+    Membership.objects.create(user=account, organization=organization, role=role)
+    return account

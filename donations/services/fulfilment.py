@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 S = PledgeStatus
 
 
+class NotYetRecorded(Exception):
+    """An event about something the portal will record from another event that has not arrived yet."""
+
+
 def _locked_pledge(**lookup: Any) -> Pledge | None:
     lookup = {key: value for key, value in lookup.items() if value}
     if not lookup:
@@ -40,6 +44,7 @@ def payment_record(
         stripe_id=stripe_id,
         defaults={
             "pledge": pledge,
+            "organization_id": pledge.organization_id,
             "amount": amount,
             "currency": currency.upper(),
             "stripe_payment_intent_id": payment_intent_id or None,
@@ -146,7 +151,10 @@ def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "") ->
 
 
 def invoice_payment_failed(*, invoice: dict[str, Any], source: str, event_id: str = "") -> str:
+    """A failed monthly payment makes the gift past due, unless that invoice was paid after all (a late event)."""
     subscription_id, reference = _invoice_subscription(invoice)
+    if invoice.get("status") == "paid" or Payment.objects.filter(stripe_id=invoice.get("id") or "").exists():
+        return "ignored: the invoice is paid"
     with transaction.atomic():
         pledge = _locked_pledge(stripe_subscription_id=subscription_id) or _locked_pledge(reference=reference)
         if pledge is None or pledge.status != S.ACTIVE:
@@ -175,7 +183,13 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
         gateway.payment_intent_retrieve(intent_id).get("metadata") or {}
     ).get("pledge")
     pledge = _locked_pledge(reference=reference)
-    if pledge is None or pledge.frequency != Frequency.ONCE:
+    if pledge is None:
+        customer = gateway._id(charge.get("customer"))
+        if customer and Pledge.objects.filter(stripe_customer_id=customer).exists():
+            # A monthly payment's refund, before its invoice.paid: fail, so Stripe delivers it again later.
+            raise NotYetRecorded(f"charge {charge.get('id')} of a known customer has no payment yet")
+        return None
+    if pledge.frequency != Frequency.ONCE:
         return None
     payment, _ = payment_record(
         pledge=pledge,
@@ -195,14 +209,20 @@ def charge_refunded(*, charge: dict[str, Any], source: str, event_id: str = "") 
         payment = _payment_for_charge(charge)
         if payment is None:
             return "ignored: not ours"
+        _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
+        refunds = gateway.refunds_for_charge(charge["id"])  # charges no longer embed their refunds
+        new = sum(refund_record(payment=payment, refund=refund) for refund in refunds)
+        refund_settle_pledge(payment=payment, source=source, event_id=event_id)
+        return f"{new} refund(s) recorded"
+
+
+def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
+    """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
+    with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
-        new = 0
-        for refund in (charge.get("refunds") or {}).get("data", []):
-            new += refund_record(payment=payment, refund=refund)
         refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
         if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
             pledge_transition(pledge=pledge, to=S.REFUNDED, source=source, stripe_event_id=event_id)
-        return f"{new} refund(s) recorded"
 
 
 def refund_record(*, payment: Payment, refund: dict[str, Any], source: str = Refund.Source.STRIPE) -> int:
@@ -213,6 +233,7 @@ def refund_record(*, payment: Payment, refund: dict[str, Any], source: str = Ref
         stripe_refund_id=refund["id"],
         defaults={
             "payment": payment,
+            "organization_id": payment.organization_id,
             "amount": int(refund.get("amount") or 0),
             "currency": (refund.get("currency") or payment.currency).upper(),
             "status": refund.get("status") or "succeeded",

@@ -31,11 +31,41 @@ class GiftDetails:
     language: str = ""
 
 
+class FormAlreadyUsed(Exception):
+    """The same form was sent before with other details, or its gift is over: it must not reuse that pledge."""
+
+
+def _same_gift(pledge: Pledge, gift: GiftDetails, fee: int) -> bool:
+    return pledge.status == PledgeStatus.PENDING and (
+        pledge.organization_id,
+        pledge.program_id,
+        pledge.frequency,
+        pledge.currency,
+        pledge.gift_amount,
+        pledge.fee_amount,
+        pledge.donor_email,
+    ) == (
+        gift.organization.pk,
+        gift.program.pk if gift.program else None,
+        gift.frequency,
+        gift.currency,
+        gift.gift_amount,
+        fee,
+        gift.donor_email,
+    )
+
+
 def pledge_start(*, gift: GiftDetails) -> Pledge:
-    """Save the pledge before anything goes to Stripe. A repeated submission (double click) returns the same pledge."""
+    """Save the pledge before anything goes to Stripe. The same submission again (a double click) returns it.
+
+    Raises FormAlreadyUsed when the form's key was used for another gift or for one that is over (paid,
+    abandoned...): the donor then sends a fresh form.
+    """
     fee = processing_fee(gift.gift_amount, gift.currency) if gift.cover_fee else 0
     existing = Pledge.objects.filter(submission_key=gift.submission_key).first()
     if existing:
+        if not _same_gift(existing, gift, fee):
+            raise FormAlreadyUsed(existing.reference)
         return existing
     try:
         with transaction.atomic():
@@ -55,7 +85,10 @@ def pledge_start(*, gift: GiftDetails) -> Pledge:
                 language=gift.language,
             )
     except IntegrityError:  # the same submission, saved a moment ago by a concurrent request
-        return Pledge.objects.get(submission_key=gift.submission_key)
+        existing = Pledge.objects.get(submission_key=gift.submission_key)
+        if not _same_gift(existing, gift, fee):
+            raise FormAlreadyUsed(existing.reference) from None
+        return existing
 
 
 def _absolute(base_url: str, path: str) -> str:
@@ -111,7 +144,7 @@ def pledge_abandon(*, pledge: Pledge) -> None:
             )
         except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
             # Still open at Stripe: if the donor pays on it after all, the webhook records the payment.
-            logger.info("pledge %s: could not expire its session (%s)", pledge.reference, exc)
+            logger.info("pledge %s: could not expire its session (%s)", pledge.reference, type(exc).__name__)
     pledge_transition(pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR)
 
 

@@ -12,10 +12,11 @@ logger = logging.getLogger(__name__)
 
 S = PledgeStatus
 ALLOWED: dict[str, set[str]] = {
-    S.PENDING: {S.PROCESSING, S.PAID, S.ACTIVE, S.FAILED, S.ABANDONED, S.EXPIRED},
+    # CANCELED from the start: a subscription's deletion can arrive before the events that activated it.
+    S.PENDING: {S.PROCESSING, S.PAID, S.ACTIVE, S.FAILED, S.ABANDONED, S.EXPIRED, S.CANCELED},
     # A donor who cancelled at Checkout may still have paid on that session if expiring it failed.
-    S.ABANDONED: {S.PROCESSING, S.PAID, S.ACTIVE, S.EXPIRED},
-    S.PROCESSING: {S.PAID, S.FAILED},
+    S.ABANDONED: {S.PROCESSING, S.PAID, S.ACTIVE, S.EXPIRED, S.CANCELED},
+    S.PROCESSING: {S.PAID, S.ACTIVE, S.FAILED, S.CANCELED},
     S.PAID: {S.REFUNDED},
     S.ACTIVE: {S.PAST_DUE, S.CANCELED},
     S.PAST_DUE: {S.ACTIVE, S.CANCELED},

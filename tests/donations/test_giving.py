@@ -340,9 +340,7 @@ def test_webhook_query_count_does_not_grow_with_the_data(client, stripe_sandbox,
     first = one_gift_queries()
     for _ in range(200):
         extra = factories.pledge(organization=link, status="paid")
-        Payment.objects.create(
-            pledge=extra, stripe_id=f"pi_bulk_{extra.pk}", amount=2500, currency="USD", paid_at=extra.created_at
-        )
+        factories.payment(pledge=extra)
     assert one_gift_queries() == first
 
 
@@ -399,3 +397,100 @@ def test_every_page_says_test_mode_in_sandbox_mode(client, link, settings):
         assert "Test mode: no real money moves." in client.get(url).text
     settings.STRIPE_SANDBOX, settings.STRIPE_API_KEY = False, "sk_live_x"
     assert "Test mode" not in client.get("/").text
+
+
+def _monthly(client, stripe_sandbox, hhk):
+    _give(client, hhk, frequency="monthly", currency="KRW", amount_choice="50000")
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    return pledge, _events_by_type(new_events(stripe_sandbox))
+
+
+def test_a_late_monthly_failure_does_not_undo_its_payment(client, stripe_sandbox, hhk):
+    pledge, first = _monthly(client, stripe_sandbox, hhk)
+    deliver(client, list(first.values()))
+    pledge.refresh_from_db()
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    failed = _events_by_type(new_events(stripe_sandbox))["invoice.payment_failed"]
+    paid_retry = {**first["invoice.paid"], "id": "evt_retry_paid"}
+    paid_retry["data"] = {"object": {**failed["data"]["object"], "status": "paid", "amount_paid": 50000}}
+    deliver(client, [paid_retry, failed])  # Stripe's retry succeeded; the failure's delivery comes late
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.ACTIVE and Payment.objects.count() == 2
+
+
+def test_subscription_deleted_before_it_was_activated_stays_stopped(client, stripe_sandbox, hhk):
+    pledge, first = _monthly(client, stripe_sandbox, hhk)
+    subscription = first["customer.subscription.created"]["data"]["object"]["id"]
+    stripe_sandbox.cancel_subscription(subscription)
+    deleted = _events_by_type(new_events(stripe_sandbox))["customer.subscription.deleted"]
+    deliver(client, [deleted, first["invoice.paid"], first["checkout.session.completed"]])
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.CANCELED
+    assert Payment.objects.count() == 1  # the money that moved is still recorded
+
+
+def test_refund_of_a_month_before_its_invoice_is_retried_not_lost(client, stripe_sandbox, hhk):
+    from tests.donations.webhook_helpers import post_event
+
+    pledge, first = _monthly(client, stripe_sandbox, hhk)
+    deliver(client, [first["checkout.session.completed"]])
+    stripe_sandbox.advance(
+        stripe_sandbox.store.get("checkout.session", pledge.stripe_checkout_session_id)["subscription"]
+    )
+    second_paid = _events_by_type(new_events(stripe_sandbox))["invoice.paid"]
+    invoice = stripe_sandbox.store.get("invoice", second_paid["data"]["object"]["id"])
+    intent_id = next(
+        p["payment"]["payment_intent"]
+        for p in stripe_sandbox.store.all("invoice_payment")
+        if p["invoice"] == invoice["id"]
+    )
+    stripe_sandbox.dashboard_refund(stripe_sandbox.store.get("payment_intent", intent_id)["latest_charge"])
+    refunded = _events_by_type(new_events(stripe_sandbox))["charge.refunded"]
+    assert post_event(client, refunded).status_code == 500  # not recorded yet: Stripe will deliver it again
+    deliver(client, [first["invoice.paid"], second_paid, refunded])
+    assert Refund.objects.get().payment.stripe_id == invoice["id"]
+
+
+def test_a_form_sent_again_for_another_gift_is_not_mixed_up(client, stripe_sandbox, link):
+    _give(client, link)
+    first = Pledge.objects.get()
+    client.get(f"/donations/cancelled/{first.reference}/")  # abandoned
+    response = _give(client, link, amount_choice="10000")  # Back button, same form, other amount
+    assert response.status_code == 409 and "already sent" in response.text
+    fresh_key = response.context["give_form"]["submission_key"].value()
+    assert fresh_key != first.submission_key
+    again = _give(client, link, amount_choice="10000", submission_key=fresh_key)
+    assert again.status_code == 303
+    assert Pledge.objects.get(submission_key=fresh_key).amount == 10000
+    first.refresh_from_db()
+    assert first.amount == 2500 and first.status == PledgeStatus.ABANDONED
+
+
+def test_rate_limit_uses_the_donors_address_behind_a_trusted_proxy(client, stripe_sandbox, link, settings):
+    from django.test import Client
+
+    settings.PLEDGE_RATE_LIMIT, settings.TRUSTED_PROXY_HOPS = 1, 1
+    proxy = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.0.0.1")
+    first = proxy.post(
+        f"/donations/give/{link.slug}/", give_data(donor_email="a@example.org"), HTTP_X_FORWARDED_FOR="203.0.113.1"
+    )
+    second = proxy.post(
+        f"/donations/give/{link.slug}/",
+        give_data(submission_key="c" * 32, donor_email="b@example.org"),
+        HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.2",
+    )
+    third = proxy.post(
+        f"/donations/give/{link.slug}/",
+        give_data(submission_key="d" * 32, donor_email="c@example.org"),
+        HTTP_X_FORWARDED_FOR="203.0.113.1",
+    )
+    assert (first.status_code, second.status_code, third.status_code) == (303, 303, 429)
+
+
+def test_organization_name_cannot_inject_html_into_the_form(client):
+    from tests import factories
+
+    org = factories.giving_organization(name='Evil <img src=x onerror="alert(1)">', slug="evil")
+    text = client.get(org.get_absolute_url()).text
+    assert "<img src=x" not in text and "&lt;img src=x" in text

@@ -87,3 +87,10 @@ def test_object_that_is_not_ours_is_200(client):
     response = post_event(client, event("checkout.session.completed", session, event_id="evt_n"))
     assert response.status_code == 200
     assert StripeEvent.objects.get(event_id="evt_n").outcome == "ignored: not ours"
+
+
+@pytest.mark.parametrize("created", ["yesterday", None, 1.5])
+def test_signed_event_with_a_malformed_creation_time_is_400(client, created):
+    bad = {**_event(), "created": created}
+    assert post_event(client, bad).status_code == 400
+    assert not StripeEvent.objects.exists()

@@ -1,0 +1,155 @@
+"""Pledge reports for organization members (and staff): pages and a streamed CSV export."""
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from donations import selectors
+from donations.models import Frequency
+from donations.money import CURRENCY_CHOICES, currency
+from orgs.charts import bar_chart
+from orgs.models import Organization, Program
+
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+no_store = cache_control(no_store=True, private=True)
+
+
+class ReportFilterForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    program = forms.ModelChoiceField(
+        label=gettext_lazy("Program"), queryset=Program.objects.none(), required=False, empty_label=gettext_lazy("All")
+    )
+    currency = forms.ChoiceField(
+        label=gettext_lazy("Currency"), choices=[("", gettext_lazy("All"))] + CURRENCY_CHOICES, required=False
+    )
+    frequency = forms.ChoiceField(
+        label=gettext_lazy("Once or monthly"), choices=[("", gettext_lazy("All"))] + Frequency.choices, required=False
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = organization.programs.all()
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date must be before the end date."))
+        return data
+
+    def filters(self) -> selectors.ReportFilters:
+        default = selectors.ReportFilters.default()
+        if not self.is_valid():
+            return default
+        data = self.cleaned_data
+        return selectors.ReportFilters(
+            start=data.get("start") or default.start,
+            end=data.get("end") or default.end,
+            program=data.get("program"),
+            currency=data.get("currency") or "",
+            frequency=data.get("frequency") or "",
+        )
+
+
+def _member_organization(request: HttpRequest, slug: str) -> Organization:
+    """The organization if this user may read its reports; otherwise a 404 that does not say it exists."""
+    organization = selectors.member_organizations(request.user).filter(slug=slug).first()
+    if organization is None:
+        raise Http404(_("No such report."))
+    return organization
+
+
+@require_GET
+@login_required
+@no_store
+def report_index(request: HttpRequest) -> HttpResponse:
+    organizations = selectors.member_organizations(request.user).order_by("name")
+    return render(request, "reports/index.html", {"organizations": organizations})
+
+
+def _charts(months: list[selectors.MonthRow]) -> list[dict]:
+    charts = []
+    for code in sorted({row.currency for row in months}):
+        rows = [row for row in months if row.currency == code]
+        factor = currency(code).factor
+        points = [(row.month.strftime("%Y-%m"), row.received // factor) for row in rows]
+        charts.append({"currency": code, "chart": bar_chart(points), "rows": rows, "id": f"chart-{code.lower()}"})
+    return charts
+
+
+@require_GET
+@no_store
+def report_organization(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = _member_organization(request, slug)
+    form = ReportFilterForm(request.GET or None, organization=organization)
+    filters = form.filters()
+    unassigned = _("Where most needed")
+    months = selectors.report_by_month(organization, filters)
+    context = {
+        "organization": organization,
+        "form": form,
+        "filters": filters,
+        "totals": selectors.report_totals(organization, filters),
+        "charts": _charts(months),
+        "programs": selectors.report_by_program(organization, filters, unassigned=unassigned),
+        "not_completed": selectors.report_not_completed(organization, filters),
+        "latest": selectors.report_latest_gifts(organization, filters, unassigned=unassigned),
+        "query_string": request.GET.urlencode(),
+    }
+    return render(request, "reports/organization.html", context)
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([csv_safe(cell) for cell in header])
+    for row in rows:
+        yield writer.writerow([csv_safe(cell) for cell in row])
+
+
+GIFT_HEADER = (
+    gettext_lazy("date"),
+    gettext_lazy("reference"),
+    gettext_lazy("amount"),
+    gettext_lazy("currency"),
+    gettext_lazy("frequency"),
+    gettext_lazy("program"),
+    gettext_lazy("dedication"),
+    gettext_lazy("donor name"),
+    gettext_lazy("donor email"),
+)
+
+
+@require_GET
+@no_store
+def report_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    organization = _member_organization(request, slug)
+    filters = ReportFilterForm(request.GET or None, organization=organization).filters()
+    rows = selectors.report_gift_rows(
+        organization, filters, unassigned=_("Where most needed"), anonymous=_("Anonymous")
+    )
+    response = StreamingHttpResponse(csv_lines(GIFT_HEADER, rows), content_type="text/csv; charset=utf-8")
+    filename = f"{organization.slug}-gifts-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

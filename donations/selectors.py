@@ -1,0 +1,332 @@
+"""Reads for organizations' pledge reports: SQL aggregates per currency, never a Python loop over payments.
+
+Amounts of different currencies are never added: every total is grouped by currency.
+A donor's name and email leave these functions only for pledges whose donor chose to share them.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from donations.models import Frequency, Payment, Pledge, PledgeStatus, Refund
+from donations.money import format_money, to_major
+from orgs.models import Organization, Program
+
+NOT_COMPLETED = [PledgeStatus.PENDING, PledgeStatus.ABANDONED, PledgeStatus.EXPIRED, PledgeStatus.FAILED]
+RUNNING_MONTHLY = [PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE]
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    start: date
+    end: date  # inclusive
+    program: Program | None = None
+    currency: str = ""
+    frequency: str = ""
+
+    @classmethod
+    def default(cls) -> "ReportFilters":
+        today = timezone.localdate()
+        return cls(start=today - timedelta(days=365), end=today)
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+
+def _pledge_filters(filters: ReportFilters, prefix: str = "") -> Q:
+    q = Q()
+    if filters.program:
+        q &= Q(**{f"{prefix}program": filters.program})
+    if filters.frequency:
+        q &= Q(**{f"{prefix}frequency": filters.frequency})
+    return q
+
+
+def payments_in(organization: Organization, filters: ReportFilters) -> QuerySet[Payment]:
+    payments = Payment.objects.filter(
+        organization=organization, paid_at__gte=filters.since, paid_at__lt=filters.until
+    ).filter(_pledge_filters(filters, "pledge__"))
+    return payments.filter(currency=filters.currency) if filters.currency else payments
+
+
+def refunds_in(organization: Organization, filters: ReportFilters) -> QuerySet[Refund]:
+    refunds = Refund.objects.filter(
+        organization=organization, created_at__gte=filters.since, created_at__lt=filters.until
+    ).filter(_pledge_filters(filters, "payment__pledge__"))
+    return refunds.filter(currency=filters.currency) if filters.currency else refunds
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    received: int
+    refunded: int
+    gifts: int
+    donors: int
+    monthly_active: int = 0
+    monthly_amount: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.received - self.refunded
+
+    def money(self, amount: int) -> str:
+        return format_money(amount, self.currency)
+
+    @property
+    def received_display(self) -> str:
+        return self.money(self.received)
+
+    @property
+    def refunded_display(self) -> str:
+        return self.money(self.refunded)
+
+    @property
+    def net_display(self) -> str:
+        return self.money(self.net)
+
+    @property
+    def monthly_display(self) -> str:
+        return self.money(self.monthly_amount)
+
+
+def report_totals(organization: Organization, filters: ReportFilters) -> list[CurrencyTotals]:
+    """Received, refunded and net per currency; gifts and distinct donors; running monthly gifts."""
+    received = {
+        row["currency"]: row
+        for row in payments_in(organization, filters)
+        .values("currency")
+        .annotate(total=Sum("amount"), gifts=Count("id"), donors=Count("pledge__donor_email", distinct=True))
+    }
+    refunded = dict(
+        refunds_in(organization, filters)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+    )
+    monthly_pledges = Pledge.objects.filter(
+        organization=organization, frequency=Frequency.MONTHLY, status__in=RUNNING_MONTHLY
+    ).filter(_pledge_filters(filters))
+    if filters.currency:
+        monthly_pledges = monthly_pledges.filter(currency=filters.currency)
+    monthly = {
+        row["currency"]: row for row in monthly_pledges.values("currency").annotate(n=Count("id"), total=Sum("amount"))
+    }
+    currencies = sorted(set(received) | set(refunded) | set(monthly))
+    return [
+        CurrencyTotals(
+            currency=code,
+            received=received.get(code, {}).get("total") or 0,
+            refunded=refunded.get(code) or 0,
+            gifts=received.get(code, {}).get("gifts") or 0,
+            donors=received.get(code, {}).get("donors") or 0,
+            monthly_active=monthly.get(code, {}).get("n") or 0,
+            monthly_amount=monthly.get(code, {}).get("total") or 0,
+        )
+        for code in currencies
+    ]
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    currency: str
+    received: int
+    gifts: int
+
+    @property
+    def received_display(self) -> str:
+        return format_money(self.received, self.currency)
+
+
+def report_by_month(organization: Organization, filters: ReportFilters) -> list[MonthRow]:
+    rows = (
+        payments_in(organization, filters)
+        .annotate(month=TruncMonth("paid_at"))
+        .values("month", "currency")
+        .annotate(total=Sum("amount"), gifts=Count("id"))
+        .order_by("month", "currency")
+    )
+    return [
+        MonthRow(month=_as_date(row["month"]), currency=row["currency"], received=row["total"], gifts=row["gifts"])
+        for row in rows
+    ]
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class ProgramRow:
+    program: str
+    currency: str
+    received: int
+    gifts: int
+
+    @property
+    def received_display(self) -> str:
+        return format_money(self.received, self.currency)
+
+
+def report_by_program(organization: Organization, filters: ReportFilters, *, unassigned: str) -> list[ProgramRow]:
+    rows = (
+        payments_in(organization, filters)
+        .values("pledge__program__name", "currency")
+        .annotate(total=Sum("amount"), gifts=Count("id"))
+        .order_by("pledge__program__name", "currency")
+    )
+    return [
+        ProgramRow(
+            program=row["pledge__program__name"] or unassigned,
+            currency=row["currency"],
+            received=row["total"],
+            gifts=row["gifts"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    status: str
+    label: str
+    currency: str
+    pledges: int
+    amount: int
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def report_not_completed(organization: Organization, filters: ReportFilters) -> list[StatusRow]:
+    """Gifts started in the period but not (or not yet) completed: pledged, not received."""
+    pledges = Pledge.objects.filter(
+        organization=organization,
+        status__in=NOT_COMPLETED + [PledgeStatus.PROCESSING],
+        created_at__gte=filters.since,
+        created_at__lt=filters.until,
+    ).filter(_pledge_filters(filters))
+    if filters.currency:
+        pledges = pledges.filter(currency=filters.currency)
+    labels = dict(PledgeStatus.choices)
+    rows = (
+        pledges.values("status", "currency").annotate(n=Count("id"), total=Sum("amount")).order_by("status", "currency")
+    )
+    return [
+        StatusRow(
+            status=row["status"],
+            label=str(labels[row["status"]]),
+            currency=row["currency"],
+            pledges=row["n"],
+            amount=row["total"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class GiftRow:
+    """One payment as the organization may see it: the donor only when they chose to share."""
+
+    paid_at: datetime
+    amount: int
+    currency: str
+    frequency: str
+    program: str
+    dedication: str
+    donor_name: str  # "" when not shared
+    donor_email: str  # "" when not shared
+    refunded: int
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.donor_name or self.donor_email)
+
+
+_GIFT_FIELDS = (
+    "paid_at",
+    "amount",
+    "currency",
+    "pledge__frequency",
+    "pledge__program__name",
+    "pledge__dedication",
+    "pledge__share_identity",
+    "pledge__donor_name",
+    "pledge__donor_email",
+)
+
+
+def _gift(row: tuple, unassigned: str, refunded: int = 0) -> GiftRow:
+    paid_at, amount, currency, frequency, program, dedication, shared, name, email = row
+    return GiftRow(
+        paid_at=paid_at,
+        amount=amount,
+        currency=currency,
+        frequency=frequency,
+        program=program or unassigned,
+        dedication=dedication,
+        donor_name=name if shared else "",
+        donor_email=email if shared else "",
+        refunded=refunded,
+    )
+
+
+def report_latest_gifts(
+    organization: Organization, filters: ReportFilters, *, unassigned: str, limit: int = 20
+) -> list[GiftRow]:
+    rows = (
+        payments_in(organization, filters)
+        .annotate(refunded_total=Sum("refunds__amount"))
+        .order_by("-paid_at", "-pk")
+        .values_list(*_GIFT_FIELDS, "refunded_total")[:limit]
+    )
+    return [_gift(row[:-1], unassigned, row[-1] or 0) for row in rows]
+
+
+def report_gift_rows(
+    organization: Organization, filters: ReportFilters, *, unassigned: str, anonymous: str
+) -> Iterator[tuple]:
+    """Every filtered gift as CSV-ready values, streamed from the database in chunks (memory stays flat)."""
+    rows = (
+        payments_in(organization, filters)
+        .order_by("paid_at", "pk")
+        .values_list("pledge__reference", *_GIFT_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    for reference, *values in rows:
+        gift = _gift(tuple(values), unassigned)
+        yield (
+            gift.paid_at.date().isoformat(),
+            reference,
+            str(to_major(gift.amount, gift.currency)),
+            gift.currency,
+            gift.frequency,
+            gift.program,
+            gift.dedication,
+            gift.donor_name or anonymous,
+            gift.donor_email,
+        )
+
+
+def member_organizations(user) -> QuerySet[Organization]:
+    """The organizations whose reports this user may read: all for staff, their memberships otherwise."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    if user.is_staff:
+        return Organization.objects.all()
+    return Organization.objects.filter(memberships__user=user)

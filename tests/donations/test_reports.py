@@ -1,0 +1,200 @@
+"""Pledge reports: who sees what, per-currency figures, anonymity on every surface, a safe streamed CSV."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    """Organization A with gifts in two currencies, organization B with one; a member of each, staff, a donor."""
+    a = factories.giving_organization(name="Alpha Aid", slug="alpha")
+    b = factories.giving_organization(name="Beta Care", slug="beta")
+    foster = factories.program(organization=a, name="Foster care")
+    now = timezone.now()
+    shared = factories.pledge(
+        organization=a, status="paid", donor_name="Open Olivia", donor_email="olivia@example.org", share_identity=True
+    )
+    hidden = factories.pledge(
+        organization=a,
+        status="paid",
+        donor_name="Secret Sam",
+        donor_email="sam@example.org",
+        dedication='=HYPERLINK("http://evil.example")',
+        program=foster,
+    )
+    monthly = factories.pledge(
+        organization=a,
+        status="active",
+        frequency="monthly",
+        currency="KRW",
+        gift_amount=50000,
+        donor_email="kim@example.org",
+    )
+    factories.payment(pledge=shared, paid_at=now - timedelta(days=40))
+    refunded = factories.payment(pledge=hidden, paid_at=now - timedelta(days=10))
+    factories.refund(payment=refunded, amount=1000)
+    factories.payment(pledge=monthly, stripe_id="in_1", paid_at=now - timedelta(days=35))
+    factories.payment(pledge=monthly, stripe_id="in_2", paid_at=now - timedelta(days=5))
+    factories.payment(pledge=monthly, stripe_id="in_old", paid_at=now - timedelta(days=500))  # outside 12 months
+    factories.pledge(organization=a, status="abandoned", gift_amount=9900)
+    factories.pledge(organization=a, status="failed", gift_amount=7700)
+    factories.payment(pledge=factories.pledge(organization=b, status="paid", donor_name="Beta Donor"))
+    return {
+        "a": a,
+        "b": b,
+        "member_a": factories.member(organization=a, username="member-a"),
+        "member_b": factories.member(organization=b, username="member-b"),
+        "staff": factories.staff(username="boss"),
+        "donor": factories.user(username="just-a-donor"),
+    }
+
+
+def _client(user=None) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+URLS = ["/reports/{slug}/", "/reports/{slug}/gifts.csv", "/reports/{slug}/?currency=USD&frequency=once"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_a", "sees_b"),
+    [
+        ("anonymous", False, False),
+        ("donor", False, False),
+        ("member_a", True, False),
+        ("member_b", False, True),
+        ("staff", True, True),
+    ],
+)
+def test_access_matrix(world, persona, sees_a, sees_b):
+    client = _client(world.get(persona))
+    for slug, allowed in (("alpha", sees_a), ("beta", sees_b), ("no-such-org", False)):
+        for url in URLS:
+            response = client.get(url.format(slug=slug))
+            assert response.status_code == (200 if allowed else 404), (persona, url, slug)
+            if not allowed:
+                assert "Alpha Aid" not in response.content.decode() and "Beta Care" not in response.content.decode()
+    index = client.get("/reports/")
+    if persona == "anonymous":
+        assert index.status_code == 302 and index["Location"].startswith("/accounts/login/")
+    else:
+        assert index.status_code == 200
+        assert ("Alpha Aid" in index.text) == sees_a and ("Beta Care" in index.text) == sees_b
+
+
+def test_report_pages_are_never_cached(world):
+    client = _client(world["member_a"])
+    for url in ("/reports/", "/reports/alpha/", "/reports/alpha/gifts.csv"):
+        assert "no-store" in client.get(url)["Cache-Control"]
+
+
+def test_totals_are_per_currency_and_never_added(world):
+    response = _client(world["member_a"]).get("/reports/alpha/")
+    totals = {row.currency: row for row in response.context["totals"]}
+    usd, krw = totals["USD"], totals["KRW"]
+    assert (usd.received, usd.refunded, usd.net, usd.gifts, usd.donors) == (5000, 1000, 4000, 2, 2)
+    assert (krw.received, krw.gifts, krw.donors, krw.monthly_active, krw.monthly_amount) == (100000, 2, 1, 1, 50000)
+    assert "US$40.00" in response.text and "₩100,000" in response.text
+    assert "105000" not in response.text and "105,000" not in response.text
+
+
+def test_filters_narrow_the_figures(world):
+    client = _client(world["member_a"])
+    foster = world["a"].programs.get()
+    by_program = client.get(f"/reports/alpha/?program={foster.pk}").context["totals"]
+    assert [(t.currency, t.received) for t in by_program] == [("USD", 2500)]
+    monthly_only = client.get("/reports/alpha/?frequency=monthly").context["totals"]
+    assert [t.currency for t in monthly_only] == ["KRW"]
+    old = client.get("/reports/alpha/?start=2000-01-01&currency=KRW").context["totals"]
+    assert old[0].received == 150000 and old[0].gifts == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["start=garbage", "start=2026-05-01&end=2026-01-01", "currency=XXX", "program=999999", "frequency=weekly"]
+)
+def test_bad_filters_give_a_normal_page(world, query):
+    response = _client(world["member_a"]).get(f"/reports/alpha/?{query}")
+    assert response.status_code == 200
+    assert response.context["filters"].start < response.context["filters"].end
+
+
+def test_pledged_but_not_received_is_shown_apart(world):
+    response = _client(world["member_a"]).get("/reports/alpha/")
+    rows = {(row.status, row.currency): row for row in response.context["not_completed"]}
+    assert rows[("abandoned", "USD")].amount == 9900 and rows[("failed", "USD")].amount == 7700
+    assert all(total.received != 9900 + 7700 for total in response.context["totals"])
+
+
+def test_month_chart_has_a_table_with_the_same_figures(world):
+    text = _client(world["member_a"]).get("/reports/alpha/").text
+    assert text.count('role="img"') == 2  # one chart per currency
+    assert "Received per month, KRW" in text and "₩50,000" in text
+
+
+def test_unshared_donors_are_anonymous_on_the_page(world):
+    text = _client(world["member_a"]).get("/reports/alpha/").text
+    assert "Open Olivia" in text and "olivia@example.org" in text
+    assert "Secret Sam" not in text and "sam@example.org" not in text and "kim@example.org" not in text
+    assert text.count("Anonymous") >= 3
+
+
+def _csv(client, url="/reports/alpha/gifts.csv?start=2000-01-01") -> list[list[str]]:
+    response = client.get(url)
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_csv_leaves_out_unshared_donors_and_escapes_formulas(world):
+    header, *rows = _csv(_client(world["member_a"]))
+    assert header[-2:] == ["donor name", "donor email"]
+    assert len(rows) == 5
+    text = "\n".join(",".join(row) for row in rows)
+    assert "Secret Sam" not in text and "sam@example.org" not in text and "kim@example.org" not in text
+    olivia = next(row for row in rows if "Open Olivia" in row)
+    assert olivia[-1] == "olivia@example.org"
+    sam = next(row for row in rows if "HYPERLINK" in row[6])
+    assert sam[6].startswith("'=") and sam[-2:] == ["Anonymous", ""]
+    assert {row[3] for row in rows} == {"USD", "KRW"}
+    assert next(row for row in rows if row[3] == "KRW")[2] == "50000"
+
+
+@pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=1"])
+def test_every_formula_start_is_escaped(world, dangerous):
+    from donations.models import Pledge
+
+    Pledge.objects.filter(dedication__startswith="=HYPERLINK").update(dedication=dangerous)
+    _, *rows = _csv(_client(world["member_a"]))
+    cell = next(row[6] for row in rows if row[6].strip("'\t").strip() and row[6] != "")
+    assert cell == "'" + dangerous
+
+
+def test_report_query_count_is_flat(world, django_assert_num_queries):
+    client = _client(world["member_a"])
+    client.get("/reports/alpha/")  # warm the session
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/reports/alpha/").status_code == 200
+        return len(queries)
+
+    before = count()
+    for n in range(60):
+        pledge = factories.pledge(organization=world["a"], status="paid", share_identity=n % 2 == 0)
+        factories.payment(pledge=pledge)
+    assert count() == before
