@@ -69,6 +69,10 @@ def _change_data(org, **overrides):
         "programs-INITIAL_FORMS": "0",
         "programs-MIN_NUM_FORMS": "0",
         "programs-MAX_NUM_FORMS": "1000",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
