@@ -1,0 +1,199 @@
+"""The staff back office for money: read-only records, actions through the services and the sandbox."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from donations.models import Payment, Pledge, PledgeStatus, Refund, StripeEvent
+from tests import factories
+from tests.donations.conftest import deliver, give_data, new_events, pay_on_checkout_page, receipts
+from tests.donations.webhook_helpers import event, post_event
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid_gift(client, stripe_sandbox, org, **overrides) -> Payment:
+    client.post(f"/donations/give/{org.slug}/", give_data(**overrides))
+    pledge = Pledge.objects.order_by("-pk").first()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    deliver(client, new_events(stripe_sandbox))
+    return Payment.objects.get(pledge=pledge)
+
+
+def _action(staff_client, model, action, objects, **extra):
+    return staff_client.post(
+        f"/admin/donations/{model}/",
+        {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects], **extra},
+        follow=True,
+    )
+
+
+def test_members_and_donors_never_reach_the_admin(db):
+    org = factories.giving_organization()
+    for user in (factories.member(organization=org, role="manager"), factories.user()):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        for url in (
+            "/admin/",
+            "/admin/donations/pledge/",
+            "/admin/donations/payment/",
+            "/admin/donations/stripeevent/",
+        ):
+            response = client.get(url)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model", ["pledge", "payment", "refund", "stripeevent"])
+def test_changelist_query_count_does_not_grow_with_rows(staff_client, model):
+    org = factories.giving_organization()
+    program = factories.program(organization=org)
+
+    def add(n):
+        for i in range(n):
+            pledge = factories.pledge(organization=org, program=program if i % 2 else None, status="paid")
+            payment = factories.payment(pledge=pledge)
+            factories.refund(payment=payment, amount=100)
+            StripeEvent.objects.create(
+                event_id=f"evt_{pledge.pk}", type="charge.refunded", created=payment.paid_at, payload={"id": pledge.pk}
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(f"/admin/donations/{model}/").status_code == 200
+        return len(queries)
+
+    add(3)
+    few = count()
+    add(40)
+    assert count() == few
+
+
+def test_search_by_email_reference_and_stripe_ids(staff_client):
+    org = factories.giving_organization()
+    pledge = factories.pledge(organization=org, donor_email="findme@example.org", stripe_subscription_id="sub_find")
+    factories.payment(pledge=pledge, stripe_id="pi_findme")
+    factories.pledge(organization=org, donor_email="other@example.org")
+    for term in ("findme@example.org", pledge.reference, "sub_find", "pi_findme"):
+        result = staff_client.get("/admin/donations/pledge/", {"q": term}).context["cl"].result_list
+        assert [p.pk for p in result] == [pledge.pk], term
+    payments = staff_client.get("/admin/donations/payment/", {"q": "findme@example.org"}).context["cl"].result_list
+    assert len(payments) == 1
+
+
+def test_records_are_read_only_with_history_inline(staff_client):
+    org = factories.giving_organization()
+    pledge = factories.pledge(organization=org)
+    from donations.services.transitions import pledge_transition
+
+    pledge_transition(pledge=pledge, to="paid", source="webhook", stripe_event_id="evt_x")
+    page = staff_client.get(f"/admin/donations/pledge/{pledge.pk}/change/")
+    assert page.status_code == 200
+    assert "evt_x" in page.text and 'name="_save"' not in page.text
+    response = staff_client.post(f"/admin/donations/pledge/{pledge.pk}/change/", {"status": "refunded"})
+    assert response.status_code == 403
+    pledge.refresh_from_db()
+    assert pledge.status == "paid"
+    assert staff_client.get("/admin/donations/pledge/add/").status_code == 403
+
+
+def test_partial_then_full_refund_through_stripe(client, staff_client, stripe_sandbox, link):
+    payment = _paid_gift(client, stripe_sandbox, link)
+    confirm = _action(staff_client, "payment", "refund", [payment])
+    assert "Still refundable" in confirm.text and "US$25.00" in confirm.text
+    assert not Refund.objects.exists()
+
+    too_much = _action(staff_client, "payment", "refund", [payment], apply="1", amount="30")
+    assert "Refund between" in too_much.text and not Refund.objects.exists()
+
+    done = _action(staff_client, "payment", "refund", [payment], apply="1", amount="10")
+    assert "Refunded US$10.00" in done.text
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.source) == (1000, Refund.Source.STAFF)
+    charge = stripe_sandbox.store.get("payment_intent", payment.stripe_payment_intent_id)["latest_charge"]
+    assert stripe_sandbox.store.get("charge", charge)["amount_refunded"] == 1000
+
+    deliver(client, new_events(stripe_sandbox))  # Stripe's charge.refunded for the same refund: no double
+    assert Refund.objects.count() == 1
+
+    _action(staff_client, "payment", "refund", [payment], apply="1", amount="15")
+    assert sum(Refund.objects.values_list("amount", flat=True)) == 2500
+    assert Pledge.objects.get().status == PledgeStatus.REFUNDED
+
+
+def test_refund_failure_from_stripe_is_shown_and_nothing_is_recorded(client, staff_client, stripe_sandbox, link):
+    payment = _paid_gift(client, stripe_sandbox, link)
+    stripe_sandbox.set_fault("error", count=3)
+    response = _action(staff_client, "payment", "refund", [payment], apply="1", amount="5")
+    assert "Stripe did not refund" in response.text
+    assert not Refund.objects.exists()
+
+
+def test_resend_receipt(client, staff_client, stripe_sandbox, link, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = _paid_gift(client, stripe_sandbox, link)
+    assert len(receipts()) == 1
+    response = _action(staff_client, "payment", "resend_receipt", [payment])
+    assert "1 receipt queued." in response.text
+    assert len(receipts()) == 2 and receipts()[-1].to == ["dana@example.org"]
+
+
+def test_cancel_a_monthly_gift_from_the_admin(client, staff_client, stripe_sandbox, hhk):
+    payment = _paid_gift(client, stripe_sandbox, hhk, frequency="monthly", currency="KRW", amount_choice="50000")
+    pledge = payment.pledge
+    pledge.refresh_from_db()
+    response = _action(staff_client, "pledge", "stop_monthly", [pledge])
+    assert "1 monthly gift stopped." in response.text
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.CANCELED
+    assert stripe_sandbox.store.get("subscription", pledge.stripe_subscription_id)["status"] == "canceled"
+
+
+def test_export_selection_as_csv_escapes_cells(staff_client):
+    org = factories.giving_organization()
+    pledge = factories.pledge(organization=org, dedication="=cmd|' /C calc'!A0", status="paid")
+    factories.payment(pledge=pledge)
+    response = _action(staff_client, "pledge", "export_csv", [pledge])
+    body = b"".join(response.streaming_content).decode()
+    assert "'=cmd" in body and pledge.reference in body and "25.00" in body
+
+
+def test_event_log_shows_the_payload(staff_client, client):
+    post_event(client, event("customer.created", {"id": "cus_log", "object": "customer"}, event_id="evt_log"))
+    record = StripeEvent.objects.get()
+    page = staff_client.get(f"/admin/donations/stripeevent/{record.pk}/change/").text
+    assert "cus_log" in page and "ignored: unhandled type" in page
+
+
+def test_staff_invite_a_member_who_sets_a_password_and_reads_reports(staff_client, db):
+    org = factories.giving_organization(name="Alpha Aid", slug="alpha")
+    page = staff_client.get(f"/admin/orgs/organization/{org.pk}/change/")
+    assert f"/admin/orgs/organization/{org.pk}/invite/" in page.text
+    response = staff_client.post(
+        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "New.Member@Example.org", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    message = mail.outbox[-1]
+    assert message.to == ["new.member@example.org"]
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line).strip()
+    path = link[link.index("/accounts/") :]
+
+    member = Client(HTTP_HOST="127.0.0.1")
+    form_page = member.get(path, follow=True)
+    assert form_page.status_code == 200 and "Choose a new password" in form_page.text
+    done = member.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
+    )
+    assert done.status_code == 302
+    assert member.login(username="new.member@example.org", password="a long new passphrase 42")
+    assert member.get("/reports/alpha/").status_code == 200
+    assert member.get("/admin/").status_code == 302
+
+
+def test_sign_in_page_is_in_the_portals_look(client):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and "Organization sign-in" in page.text and "navbar" in page.text
+    assert client.get("/accounts/password_reset/").status_code == 200
