@@ -2,9 +2,11 @@
 
 import csv
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -146,10 +148,12 @@ GIFT_HEADER = (
 def report_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     organization = _member_organization(request, slug)
     filters = ReportFilterForm(request.GET or None, organization=organization).filters()
-    rows = selectors.report_gift_rows(
-        organization, filters, unassigned=_("Where most needed"), anonymous=_("Anonymous")
-    )
-    response = StreamingHttpResponse(csv_lines(GIFT_HEADER, rows), content_type="text/csv; charset=utf-8")
+    labels = {"unassigned": _("Where most needed"), "anonymous": _("Anonymous")}
+    if connection.vendor == "postgresql":  # the database writes the CSV: the same rows, far faster
+        body = chain(csv_lines(GIFT_HEADER, []), selectors.report_gift_csv_copy(organization, filters, **labels))
+    else:
+        body = csv_lines(GIFT_HEADER, selectors.report_gift_rows(organization, filters, **labels))
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     filename = f"{organization.slug}-gifts-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
