@@ -10,6 +10,17 @@ from django.views.decorators.http import require_GET
 logger = logging.getLogger(__name__)
 
 
+ROBOTS_DISALLOW = ["/admin/", "/reports/", "/accounts/", "/donations/"]
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Keep the back office, reports and the giving flow out of search indexes; point to the sitemap."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -89,16 +89,16 @@ class GiveForm(forms.Form):
         ] + [(OTHER, _("Other amount"))]
         self.fields["amount_choice"].initial = str(cur.suggested[1])
         self.fields["program"].choices = [("", _("Where most needed"))] + [
-            (str(program.pk), program.name) for program in organization.programs.all() if program.active
+            (str(program.pk), program.local_name) for program in organization.programs.all() if program.active
         ]
-        self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {"org": organization.name}
+        self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {"org": organization.local_name}
         self.fields["share_identity"].help_text = _(
             "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
-        ) % {"org": escape(organization.name)}  # help text is rendered unescaped by crispy
+        ) % {"org": escape(organization.local_name)}  # help text is rendered unescaped by crispy
         self.fields["cover_fee"].help_text = _(
             "So that %(org)s receives your whole gift. You will see the exact amount before you pay. "
             "The portal takes no tip."
-        ) % {"org": escape(organization.name)}
+        ) % {"org": escape(organization.local_name)}
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

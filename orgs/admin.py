@@ -35,7 +35,7 @@ class VerifiedFilter(admin.SimpleListFilter):
 class ProgramInline(admin.StackedInline):
     model = Program
     extra = 0
-    fields = [("name", "slug"), "description", ("cause", "region"), "active"]
+    fields = [("name", "slug"), ("name_ko",), "description", "description_ko", ("cause", "region"), "active"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -81,6 +81,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "description", "published"]}),
+        (
+            _("Korean version (optional; the English shows where empty)"),
+            {"fields": ["name_ko", "summary_ko", "description_ko"]},
+        ),
         (_("Where and what"), {"fields": ["based_in", "regions", "causes", "website", "logo"]}),
         (_("Sources"), {"fields": ["sources"]}),
         (

@@ -8,9 +8,19 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from donations.money import CURRENCIES
+
+
+class Translated:
+    """Texts with an optional Korean version beside the English one; the English shows where it is empty."""
+
+    def _local(self, field: str) -> str:
+        if (get_language() or "").startswith("ko"):
+            return getattr(self, f"{field}_ko") or getattr(self, field)
+        return getattr(self, field)
 
 
 class TimeStamped(models.Model):
@@ -95,7 +105,7 @@ def verification_cutoff(now=None):
     return (now or timezone.now()) - timedelta(days=settings.VERIFICATION_VALID_DAYS)
 
 
-class Organization(TimeStamped):
+class Organization(Translated, TimeStamped):
     class VerificationBasis(models.TextChoices):
         REGISTRY = "registry", _("a registry entry")
         DOCUMENT = "document", _("a document")
@@ -104,6 +114,9 @@ class Organization(TimeStamped):
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     summary = models.CharField(_("summary"), max_length=300, help_text=_("One or two sentences for the directory."))
     description = models.TextField(_("description"), blank=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
+    summary_ko = models.CharField(_("summary (Korean)"), max_length=300, blank=True)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
     based_in = models.CharField(
         _("based in"), max_length=200, blank=True, help_text=_("Where the organization is based, as the sources say.")
     )
@@ -183,6 +196,18 @@ class Organization(TimeStamped):
         return reverse("orgs:profile", kwargs={"slug": self.slug})
 
     @property
+    def local_name(self) -> str:
+        return self._local("name")
+
+    @property
+    def local_summary(self) -> str:
+        return self._local("summary")
+
+    @property
+    def local_description(self) -> str:
+        return self._local("description")
+
+    @property
     def currencies(self) -> list[str]:
         """The currencies this organization takes; all the portal's when none is set."""
         chosen = [code.strip().upper() for code in self.gift_currencies.split(",") if code.strip()]
@@ -216,13 +241,15 @@ class Organization(TimeStamped):
         return expires is not None and expires > timezone.now()
 
 
-class Program(TimeStamped):
+class Program(Translated, TimeStamped):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="programs", verbose_name=_("organization")
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=200, blank=True)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
     cause = models.ForeignKey(
         Cause, on_delete=models.PROTECT, null=True, blank=True, related_name="programs", verbose_name=_("cause")
     )
@@ -242,6 +269,14 @@ class Program(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        return self._local("name")
+
+    @property
+    def local_description(self) -> str:
+        return self._local("description")
 
 
 class Membership(models.Model):

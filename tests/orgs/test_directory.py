@@ -198,3 +198,13 @@ def test_profile_query_count_is_flat(client, django_assert_num_queries, size):
     orgs, _, _ = _directory_of(size)
     with django_assert_num_queries(PROFILE_QUERIES):
         assert client.get(orgs[-1].get_absolute_url()).status_code == 200
+
+
+def test_korean_texts_show_in_korean_and_english_where_empty(client):
+    org = factories.organization(name="Helping Hands Korea", name_ko="헬핑핸즈코리아", summary="Aid in crisis.", summary_ko="")
+    factories.program(organization=org, name="Foster care", name_ko="위탁 양육")
+    korean = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "헬핑핸즈코리아" in korean and "위탁 양육" in korean and "Aid in crisis." in korean
+    english = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "헬핑핸즈코리아" not in english and "Helping Hands Korea" in english
+    assert "헬핑핸즈코리아" in client.get("/", HTTP_ACCEPT_LANGUAGE="ko").text
