@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: development mode on SQLite, no keys, no services.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install setup lint check pytest admin-password clean
+.PHONY: run test install setup lint check pytest admin-password clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -44,7 +44,12 @@ check: install
 pytest: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint check pytest
+# Browser tests need Debian's Chromium and the catalogue check needs GNU gettext: say so plainly when missing.
+system-deps:
+	@command -v chromium >/dev/null || { echo "Missing: Chromium for the browser tests. Install it: sudo apt-get install chromium"; exit 1; }
+	@command -v msgfmt >/dev/null || { echo "Missing: GNU gettext for the translation check. Install it: sudo apt-get install gettext"; exit 1; }
+
+test: system-deps lint check pytest
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

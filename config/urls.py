@@ -3,12 +3,13 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config import views
 from orgs.sitemaps import SITEMAPS
 
-admin.site.site_header = "Refugee Aid Portal: staff"
-admin.site.site_title = "Refugee Aid Portal staff"
+admin.site.site_header = _("Refugee Aid Portal: staff")
+admin.site.site_title = _("Refugee Aid Portal")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -11,7 +11,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Payment, Pledge, PledgeStatus, PledgeTransition, Refund, StripeEvent
@@ -140,18 +140,18 @@ class PledgeAdmin(ReadOnlyAdmin):
             .iterator(chunk_size=2000)
         )
         header = [
-            "created",
-            "reference",
-            "organization",
-            "program",
-            "amount",
-            "currency",
-            "frequency",
-            "status",
-            "donor name",
-            "donor email",
-            "shares identity",
-            "dedication",
+            _("created"),
+            _("reference"),
+            _("organization"),
+            _("program"),
+            _("amount"),
+            _("currency"),
+            _("frequency"),
+            _("status"),
+            _("donor name"),
+            _("donor email"),
+            _("shares identity"),
+            _("dedication"),
         ]
         return _export("pledges.csv", header, ([*row[:4], input_value(row[4], row[5]), *row[5:]] for row in rows))
 
@@ -287,15 +287,15 @@ class PaymentAdmin(ReadOnlyAdmin):
             .iterator(chunk_size=2000)
         )
         header = [
-            "paid",
-            "stripe id",
-            "organization",
-            "program",
-            "amount",
-            "currency",
-            "frequency",
-            "pledge",
-            "donor email",
+            pgettext_lazy("CSV column: when the payment was made", "paid"),
+            _("stripe id"),
+            _("organization"),
+            _("program"),
+            _("amount"),
+            _("currency"),
+            _("frequency"),
+            _("pledge"),
+            _("donor email"),
         ]
         return _export("payments.csv", header, ([*row[:4], input_value(row[4], row[5]), *row[5:]] for row in rows))
 

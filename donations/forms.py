@@ -91,7 +91,9 @@ class GiveForm(forms.Form):
         self.fields["program"].choices = [("", _("Where most needed"))] + [
             (str(program.pk), program.local_name) for program in organization.programs.all() if program.active
         ]
-        self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {"org": organization.local_name}
+        self.fields["share_identity"].label = _("Share my name and email with %(org)s") % {
+            "org": organization.local_name
+        }
         self.fields["share_identity"].help_text = _(
             "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
         ) % {"org": escape(organization.local_name)}  # help text is rendered unescaped by crispy

@@ -64,12 +64,18 @@ class Pledge(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=PledgeStatus.choices, default=PledgeStatus.PENDING, db_index=True
     )
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    language = models.CharField(max_length=8, blank=True)
-    stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_checkout_url = models.URLField(max_length=2000, blank=True)
-    stripe_subscription_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    submission_key = models.CharField(
+        _("submission key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    stripe_checkout_session_id = models.CharField(
+        _("stripe checkout session id"), max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_checkout_url = models.URLField(_("stripe checkout url"), max_length=2000, blank=True)
+    stripe_subscription_id = models.CharField(
+        _("stripe subscription id"), max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_customer_id = models.CharField(_("stripe customer id"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -121,13 +127,13 @@ class PledgeTransition(models.Model):
         STAFF = "staff", _("staff")
         DONOR = "donor", _("donor")
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=12, choices=PledgeStatus.choices)
-    to_status = models.CharField(max_length=12, choices=PledgeStatus.choices)
-    source = models.CharField(max_length=12, choices=Source.choices)
-    stripe_event_id = models.CharField(max_length=255, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("pledge"))
+    from_status = models.CharField(_("from status"), max_length=12, choices=PledgeStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=12, choices=PledgeStatus.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    stripe_event_id = models.CharField(_("stripe event id"), max_length=255, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -141,18 +147,25 @@ class PledgeTransition(models.Model):
 class Payment(models.Model):
     """Money that moved: a single gift's charge or one monthly invoice."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="payments")
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="payments", verbose_name=_("pledge"))
     # Copied from the pledge so that reports aggregate one table on an index (organization, paid_at).
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payments")
-    stripe_id = models.CharField(
-        max_length=255, unique=True, help_text=_("The payment intent (single gift) or invoice (monthly) id.")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="payments", verbose_name=_("organization")
     )
-    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_id = models.CharField(
+        _("stripe id"),
+        max_length=255,
+        unique=True,
+        help_text=_("The payment intent (single gift) or invoice (monthly) id."),
+    )
+    stripe_payment_intent_id = models.CharField(
+        _("stripe payment intent id"), max_length=255, unique=True, null=True, blank=True
+    )
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     paid_at = models.DateTimeField(_("paid at"), db_index=True)
-    receipt_sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    receipt_sent_at = models.DateTimeField(_("receipt sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-paid_at"]
@@ -173,14 +186,16 @@ class Refund(models.Model):
         STAFF = "staff", _("portal staff")
         STRIPE = "stripe", _("Stripe dashboard")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("organization")
+    )
+    stripe_refund_id = models.CharField(_("stripe refund id"), max_length=255, unique=True)
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    status = models.CharField(max_length=30, default="succeeded")
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.STRIPE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=30, default="succeeded")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STRIPE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,12 +210,12 @@ class Refund(models.Model):
 class StripeEvent(models.Model):
     """Every event Stripe sent or reconciliation fetched, recorded (uniquely) before it is acted on."""
 
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100, db_index=True)
-    created = models.DateTimeField(help_text=_("When Stripe created the event."))
-    received_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=300, blank=True)
-    payload = models.JSONField()
+    event_id = models.CharField(_("event id"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100, db_index=True)
+    created = models.DateTimeField(_("created"), help_text=_("When Stripe created the event."))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    payload = models.JSONField(_("payload"))
 
     class Meta:
         ordering = ["-created"]

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -25,8 +25,16 @@ no_store = cache_control(no_store=True, private=True)
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("start of the report period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("end of the report period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     program = forms.ModelChoiceField(
         label=gettext_lazy("Program"), queryset=Program.objects.none(), required=False, empty_label=gettext_lazy("All")
     )

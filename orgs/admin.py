@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from orgs import services
 from orgs.models import Cause, Figure, Membership, Organization, Program, Region, Source
@@ -56,7 +56,7 @@ class InviteForm(forms.Form):
 class VerifyForm(forms.Form):
     basis = forms.ChoiceField(label=_("Verified against"), choices=Organization.VerificationBasis.choices)
     reference = forms.CharField(
-        label=_("Reference"),
+        label=pgettext_lazy("what a verification was checked against", "Reference"),
         max_length=300,
         help_text=_("The registry and entry number, or the document's title and date, that you checked."),
     )

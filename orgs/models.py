@@ -301,7 +301,11 @@ class Membership(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}) of {self.organization}"
+        return _("%(user)s (%(role)s) of %(organization)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "organization": self.organization,
+        }
 
 
 class Figure(models.Model):

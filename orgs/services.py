@@ -63,11 +63,11 @@ def member_invite(*, organization: Organization, email: str, role: str, base_url
         membership, _created = Membership.objects.update_or_create(
             user=user, organization=organization, defaults={"role": role}
         )
-    scheme, _, domain = base_url.rstrip("/").partition("://")
+    scheme, _separator, domain = base_url.rstrip("/").partition("://")
     context = {
         "email": email,
         "domain": domain,
-        "site_name": "Refugee Aid Portal",
+        "site_name": _("Refugee Aid Portal"),
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "user": user,
         "token": default_token_generator.make_token(user),

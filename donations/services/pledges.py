@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
@@ -106,13 +108,15 @@ def pledge_checkout(*, pledge: Pledge, base_url: str) -> str:
     org = pledge.organization
     success = _absolute(base_url, reverse("donations:thanks")) + "?session_id={CHECKOUT_SESSION_ID}"
     cancel = _absolute(base_url, reverse("donations:cancelled", kwargs={"reference": pledge.reference}))
+    with translation.override(pledge.language or "en"):  # Checkout shows it to the donor, in their language
+        product_name = _("Gift to %(org)s") % {"org": org.name}
     session = gateway.checkout_session_create(
         gateway.CheckoutRequest(
             reference=pledge.reference,
             mode="subscription" if pledge.frequency == Frequency.MONTHLY else "payment",
             amount=pledge.amount,
             currency=pledge.currency,
-            product_name=f"Gift to {org.name}",
+            product_name=product_name,
             customer_email=pledge.donor_email,
             success_url=success,
             cancel_url=cancel,

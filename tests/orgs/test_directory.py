@@ -201,7 +201,9 @@ def test_profile_query_count_is_flat(client, django_assert_num_queries, size):
 
 
 def test_korean_texts_show_in_korean_and_english_where_empty(client):
-    org = factories.organization(name="Helping Hands Korea", name_ko="헬핑핸즈코리아", summary="Aid in crisis.", summary_ko="")
+    org = factories.organization(
+        name="Helping Hands Korea", name_ko="헬핑핸즈코리아", summary="Aid in crisis.", summary_ko=""
+    )
     factories.program(organization=org, name="Foster care", name_ko="위탁 양육")
     korean = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").text
     assert "헬핑핸즈코리아" in korean and "위탁 양육" in korean and "Aid in crisis." in korean
