@@ -360,3 +360,51 @@ def test_giving_form_with_the_keyboard_alone(page, portal):
         True,
         True,
     )
+
+
+def test_a_donor_gives_in_korean_from_start_to_end(browser, portal):
+    """The browser asks for Korean: every portal page of the gift is in Korean, and so is the receipt."""
+    from django.utils import translation
+
+    with translation.override("ko"):
+        t = {
+            key: translation.gettext(key)
+            for key in (
+                "Your name",
+                "Your email",
+                "Review your gift",
+                "Continue to secure payment",
+                "Thank you",
+                "Test mode: no real money moves.",
+                "Once",
+            )
+        }
+    context = browser.new_context(viewport={"width": 375, "height": 800}, base_url=portal.url, locale="ko-KR")
+    page = context.new_page()
+    try:
+        page.goto("/organizations/liberty-in-north-korea/")
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
+        expect(page.get_by_role("note")).to_contain_text(t["Test mode: no real money moves."])
+        form = page.locator("form[action^='/donations/give/']")
+        form.get_by_role("radio", name="US$25.00", exact=True).check()
+        form.get_by_label(label(t["Your name"])).fill("김민지")
+        form.get_by_label(label(t["Your email"])).fill("minji.ko@example.org")
+        snap(page, "give-in-korean", "profile")
+        page.get_by_role("button", name=t["Review your gift"]).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(t["Review your gift"])
+        expect(page.locator("#review-total")).to_have_text("US$25.00")
+        snap(page, "give-in-korean", "review")
+        page.get_by_role("button", name=t["Continue to secure payment"]).click()
+        page.get_by_role("button", name="Pay with test card 4242").click()  # the sandbox's own (English) page
+        expect(page.get_by_role("heading", level=1)).to_have_text(t["Thank you"])
+        expect(page.locator("main")).to_contain_text("US$25.00")
+        snap(page, "give-in-korean", "thanks")
+    finally:
+        context.close()
+    pledge = Pledge.objects.get(donor_email="minji.ko@example.org")
+    assert pledge.language == "ko" and pledge.status == PledgeStatus.PAID
+    receipt = wait_for(lambda: [m for m in mail.outbox if m.to == ["minji.ko@example.org"]] or None, "the receipt")[0]
+    with translation.override("ko"):
+        assert translation.gettext("Reference") in receipt.body
+        assert translation.gettext("Reference") != "Reference"
+    assert "US$25.00" in receipt.body
