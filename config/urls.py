@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import PasswordResetView
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import views
+from orgs.forms_accounts import MemberPasswordResetForm
 from orgs.sitemaps import SITEMAPS
 
 admin.site.site_header = _("Refugee Aid Portal: staff")
@@ -19,6 +21,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("donations/", include("donations.urls")),
     path("reports/", include("donations.report_urls")),
+    path(
+        "accounts/password_reset/",
+        PasswordResetView.as_view(form_class=MemberPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("orgs.urls")),
 ]

@@ -1,6 +1,7 @@
 """The staff back office for money. Everything is read-only; state changes only through actions that call services."""
 
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -102,7 +103,13 @@ class PledgeAdmin(ReadOnlyAdmin):
     def amount_display(self, obj: Pledge) -> str:
         return obj.display_amount
 
-    @admin.action(description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"))
+    def has_money_action_permission(self, request: HttpRequest) -> bool:
+        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view."""
+        return request.user.has_perm("donations.change_pledge")
+
+    @admin.action(
+        description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"), permissions=["money_action"]
+    )
     def stop_monthly(self, request: HttpRequest, queryset: QuerySet) -> None:
         stopped = 0
         for pledge in queryset.filter(
@@ -158,6 +165,8 @@ class PledgeAdmin(ReadOnlyAdmin):
 
 class RefundForm(forms.Form):
     amount = forms.CharField(label=_("Amount to refund"), max_length=20)
+    # One per confirmation page shown: sending the same page twice makes one refund.
+    request_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
 
 @admin.register(Payment)
@@ -216,7 +225,10 @@ class PaymentAdmin(ReadOnlyAdmin):
     def refunded_display(self, obj: Payment) -> str:
         return format_money(obj.refunded_total, obj.currency) if obj.refunded_total else ""
 
-    @admin.action(description=_("Refund the selected payment (full or partial)"))
+    def has_money_action_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("donations.change_payment")
+
+    @admin.action(description=_("Refund the selected payment (full or partial)"), permissions=["money_action"])
     def refund(self, request: HttpRequest, queryset: QuerySet):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one payment to refund."), messages.WARNING)
@@ -225,12 +237,12 @@ class PaymentAdmin(ReadOnlyAdmin):
         remaining = payment_refundable(payment)
         form = RefundForm(
             request.POST if "apply" in request.POST else None,
-            initial={"amount": input_value(remaining, payment.currency)},
+            initial={"amount": input_value(remaining, payment.currency), "request_key": uuid.uuid4().hex},
         )
         if form.is_bound and form.is_valid():
             try:
                 amount = parse_amount_for_refund(form.cleaned_data["amount"], payment.currency)
-                refund = refund_issue(payment=payment, amount=amount)
+                refund = refund_issue(payment=payment, amount=amount, request_key=form.cleaned_data["request_key"])
             except ValidationError as exc:
                 form.add_error("amount", exc.messages)
             except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
@@ -261,7 +273,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             },
         )
 
-    @admin.action(description=_("Resend the receipt email"))
+    @admin.action(description=_("Resend the receipt email"), permissions=["money_action"])
     def resend_receipt(self, request: HttpRequest, queryset: QuerySet) -> None:
         for payment in queryset:
             send_receipt.enqueue(payment_id=payment.pk, resend=True)

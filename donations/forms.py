@@ -159,7 +159,7 @@ class GiveForm(forms.Form):
             gift_amount=data["gift_amount"],
             cover_fee=bool(data.get("cover_fee")),
             donor_name=data["donor_name"].strip(),
-            donor_email=data["donor_email"].strip(),
+            donor_email=data["donor_email"].strip().lower(),  # one donor, however they capitalise it
             share_identity=bool(data.get("share_identity")),
             dedication=data.get("dedication", "").strip(),
             submission_key=data["submission_key"],

@@ -7,6 +7,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donations.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
@@ -193,13 +194,20 @@ class Refund(models.Model):
     stripe_refund_id = models.CharField(_("stripe refund id"), max_length=255, unique=True)
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    # Refunds in these states count as money returned; "failed" and "canceled" ones are kept but not counted.
+    COUNTED = ("succeeded", "pending", "requires_action")
+
     status = models.CharField(_("status"), max_length=30, default="succeeded")
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STRIPE)
+    refunded_at = models.DateTimeField(
+        _("refunded at"), default=timezone.now, help_text=_("When Stripe made the refund.")
+    )
+    request_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "created_at"], name="refund_org_created_at")]
+        ordering = ["-refunded_at"]
+        indexes = [models.Index(fields=["organization", "refunded_at"], name="refund_org_refunded_at")]
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
 

@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from itertools import chain
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import cache_control
@@ -20,7 +22,8 @@ from donations.money import CURRENCY_CHOICES, currency
 from orgs.charts import bar_chart
 from orgs.models import Organization, Program
 
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula, after any leading spaces (full-width forms included).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r", "＝", "＋", "－", "＠")
 no_store = cache_control(no_store=True, private=True)
 
 
@@ -51,9 +54,17 @@ class ReportFilterForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
 
+    EARLIEST = date(2000, 1, 1)
+
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        latest = timezone.localdate() + timedelta(days=366)
+        for value in (start, end):
+            if value and not (self.EARLIEST <= value <= latest):
+                raise forms.ValidationError(
+                    _("Choose dates between %(first)s and %(last)s.") % {"first": self.EARLIEST, "last": latest}
+                )
         if start and end and start > end:
             raise forms.ValidationError(_("The start date must be before the end date."))
         return data
@@ -88,10 +99,23 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"organizations": organizations})
 
 
+def _month_span(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
 def _charts(months: list[selectors.MonthRow]) -> list[dict]:
+    """One chart per currency; months without gifts between the first and the last show as zero, not as gaps."""
     charts = []
     for code in sorted({row.currency for row in months}):
-        rows = [row for row in months if row.currency == code]
+        found = {row.month: row for row in months if row.currency == code}
+        rows = [
+            found.get(month) or selectors.MonthRow(month=month, currency=code, received=0, gifts=0)
+            for month in _month_span(min(found), max(found))
+        ]
         factor = currency(code).factor
         points = [(row.month.strftime("%Y-%m"), row.received // factor) for row in rows]
         charts.append({"currency": code, "chart": bar_chart(points), "rows": rows, "id": f"chart-{code.lower()}"})
@@ -123,7 +147,7 @@ def report_organization(request: HttpRequest, slug: str) -> HttpResponse:
 def csv_safe(value: object) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+    return "'" + text if text.lstrip(" ").startswith(CSV_FORMULA_STARTS) else text
 
 
 class _Echo:
@@ -155,7 +179,11 @@ GIFT_HEADER = (
 @no_store
 def report_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     organization = _member_organization(request, slug)
-    filters = ReportFilterForm(request.GET or None, organization=organization).filters()
+    form = ReportFilterForm(request.GET or None, organization=organization)
+    if form.is_bound and not form.is_valid():  # never a file of other dates than the ones asked for
+        problems = "; ".join(str(message) for messages in form.errors.values() for message in messages)
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    filters = form.filters()
     labels = {"unassigned": _("Where most needed"), "anonymous": _("Anonymous")}
     if connection.vendor == "postgresql":  # the database writes the CSV: the same rows, far faster
         body = chain(csv_lines(GIFT_HEADER, []), selectors.report_gift_csv_copy(organization, filters, **labels))

@@ -62,7 +62,10 @@ def payments_in(organization: Organization, filters: ReportFilters) -> QuerySet[
 
 def refunds_in(organization: Organization, filters: ReportFilters) -> QuerySet[Refund]:
     refunds = Refund.objects.filter(
-        organization=organization, created_at__gte=filters.since, created_at__lt=filters.until
+        organization=organization,
+        status__in=Refund.COUNTED,
+        refunded_at__gte=filters.since,
+        refunded_at__lt=filters.until,
     ).filter(_pledge_filters(filters, "payment__pledge__"))
     return refunds.filter(currency=filters.currency) if filters.currency else refunds
 
@@ -298,7 +301,10 @@ def report_latest_gifts(
     organization: Organization, filters: ReportFilters, *, unassigned: str, limit: int = 20
 ) -> list[GiftRow]:
     refunded = (
-        Refund.objects.filter(payment=OuterRef("pk")).values("payment").annotate(total=Sum("amount")).values("total")
+        Refund.objects.filter(payment=OuterRef("pk"), status__in=Refund.COUNTED)
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
     )
     rows = (
         payments_in(organization, filters)
@@ -355,7 +361,7 @@ def report_gift_csv_copy(
         "c_program": _safe(Coalesce("pledge__program__name", Value(unassigned), output_field=TextField())),
         "c_dedication": _safe(F("pledge__dedication")),
         "c_name": Case(
-            When(pledge__share_identity=True, then=_safe(F("pledge__donor_name"))),
+            When(~Q(pledge__donor_name=""), pledge__share_identity=True, then=_safe(F("pledge__donor_name"))),
             default=Value(anonymous),
             output_field=TextField(),
         ),
@@ -374,7 +380,7 @@ def report_gift_csv_copy(
 def _safe(expression) -> Case:
     """SQL twin of reports.csv_safe: a leading =, +, -, @, tab or CR gets a quote, so no spreadsheet runs it."""
     return Case(
-        When(Regex(expression, Value("^[-=+@\t\r]")), then=Concat(Value("'"), expression)),
+        When(Regex(expression, Value("^ *[-=+@|\t\r＝＋－＠]")), then=Concat(Value("'"), expression)),
         default=expression,
         output_field=TextField(),
     )

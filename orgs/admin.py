@@ -49,7 +49,7 @@ class MembershipInline(admin.TabularInline):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
@@ -137,16 +137,31 @@ class OrganizationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            services.member_invite(
-                organization=organization,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
-            )
-            self.message_user(
-                request, _("%(email)s is a member now and has an email to set a password.") % form.cleaned_data
-            )
-            return redirect("admin:orgs_organization_change", organization.pk)
+            try:
+                _membership, sent = services.member_invite(
+                    organization=organization,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except ValidationError as exc:
+                form.add_error("email", exc.messages)
+            else:
+                if sent:
+                    self.message_user(
+                        request, _("%(email)s is a member now and has an email to set a password.") % form.cleaned_data
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        _(
+                            "%(email)s is a member now, but the email could not be sent: they can ask for one on the "
+                            "sign-in page ('Forgotten your password, or invited?')."
+                        )
+                        % form.cleaned_data,
+                        messages.WARNING,
+                    )
+                return redirect("admin:orgs_organization_change", organization.pk)
         return TemplateResponse(
             request,
             "admin/orgs/organization/invite.html",

@@ -109,12 +109,15 @@ def payment(*, pledge, **fields):
 
 
 def refund(*, payment, **fields):
+    from django.utils import timezone
+
     from donations.models import Refund
 
     n = next(_seq)
     fields.setdefault("stripe_refund_id", f"re_test_{n}")
     fields.setdefault("amount", payment.amount)
     fields.setdefault("currency", payment.currency)
+    fields.setdefault("refunded_at", timezone.now())
     return Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
 
 

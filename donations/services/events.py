@@ -46,6 +46,12 @@ HANDLERS = {
     "charge.refunded": lambda obj, source, event_id: fulfilment.charge_refunded(
         charge=obj, source=source, event_id=event_id
     ),
+    "charge.refund.updated": lambda obj, source, event_id: fulfilment.refund_updated(
+        refund=obj, source=source, event_id=event_id
+    ),
+    "refund.updated": lambda obj, source, event_id: fulfilment.refund_updated(
+        refund=obj, source=source, event_id=event_id
+    ),
 }
 
 

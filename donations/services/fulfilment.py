@@ -220,24 +220,43 @@ def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -
     """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
-        refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
+        refunded = payment.refunds.filter(status__in=Refund.COUNTED).aggregate(total=Sum("amount"))["total"] or 0
         if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
             pledge_transition(pledge=pledge, to=S.REFUNDED, source=source, stripe_event_id=event_id)
 
 
-def refund_record(*, payment: Payment, refund: dict[str, Any], source: str = Refund.Source.STRIPE) -> int:
-    """Record one refund, once per Stripe id. Returns 1 when it was new."""
-    if refund.get("status") in ("failed", "canceled"):
-        return 0
-    _, created = Refund.objects.get_or_create(
+def refund_record(
+    *, payment: Payment, refund: dict[str, Any], source: str = Refund.Source.STRIPE, request_key: str | None = None
+) -> int:
+    """Record one refund, once per Stripe id, keeping its status current. Returns 1 when it is new and counts."""
+    status = refund.get("status") or "succeeded"
+    record, created = Refund.objects.get_or_create(
         stripe_refund_id=refund["id"],
         defaults={
             "payment": payment,
             "organization_id": payment.organization_id,
             "amount": int(refund.get("amount") or 0),
             "currency": (refund.get("currency") or payment.currency).upper(),
-            "status": refund.get("status") or "succeeded",
+            "status": status,
             "source": source,
+            "refunded_at": _at(refund.get("created")),
+            "request_key": request_key,
         },
     )
-    return int(created)
+    if not created and record.status != status:
+        Refund.objects.filter(pk=record.pk).update(status=status)
+    return int(created and status in Refund.COUNTED)
+
+
+def refund_updated(*, refund: dict[str, Any], source: str, event_id: str = "") -> str:
+    """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
+    with transaction.atomic():
+        payment = Payment.objects.filter(
+            stripe_payment_intent_id=gateway._id(refund.get("payment_intent")) or None
+        ).first()
+        if payment is None:
+            return "ignored: not ours"
+        _locked_pledge(pk=payment.pledge_id)
+        refund_record(payment=payment, refund=refund)
+        refund_settle_pledge(payment=payment, source=source, event_id=event_id)
+        return f"refund {refund.get('id')}: {refund.get('status')}"

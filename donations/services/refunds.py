@@ -12,16 +12,19 @@ from donations.services.fulfilment import refund_record, refund_settle_pledge
 
 def payment_refundable(payment: Payment) -> int:
     """What is left to refund on a payment, in minor units."""
-    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or 0
+    refunded = payment.refunds.filter(status__in=Refund.COUNTED).aggregate(total=Sum("amount"))["total"] or 0
     return payment.amount - refunded
 
 
-def refund_issue(*, payment: Payment, amount: int) -> Refund:
+def refund_issue(*, payment: Payment, amount: int, request_key: str) -> Refund:
     """Refund `amount` of a payment through Stripe. Raises ValidationError (bad amount) or the gateway's errors.
 
-    The idempotency key is derived from the payment and how many refunds it already has, so a repeated
-    submission of the same confirmation makes one refund, and a later, separate refund is still possible.
+    `request_key` comes from the confirmation page (one per page shown): the same confirmation sent twice
+    reaches Stripe with the same idempotency key and makes one refund; a new confirmation makes a new one.
     """
+    existing = Refund.objects.filter(request_key=request_key).first()
+    if existing:
+        return existing
     remaining = payment_refundable(payment)
     if amount <= 0 or amount > remaining:
         raise ValidationError(
@@ -33,9 +36,13 @@ def refund_issue(*, payment: Payment, amount: int) -> Refund:
     stripe_refund = gateway.refund_create(
         payment_intent_id=payment.stripe_payment_intent_id,
         amount=amount,
-        idempotency_key=f"payment-{payment.pk}-refund-{payment.refunds.count() + 1}",
+        idempotency_key=f"payment-{payment.pk}-refund-{request_key}",
         reference=payment.pledge.reference,
     )
-    refund_record(payment=payment, refund=stripe_refund, source=Refund.Source.STAFF)
+    refund_record(payment=payment, refund=stripe_refund, source=Refund.Source.STAFF, request_key=request_key)
     refund_settle_pledge(payment=payment, source="staff")
+    if stripe_refund.get("status") not in Refund.COUNTED:
+        raise ValidationError(
+            _("Stripe could not make this refund (status: %(status)s).") % {"status": stripe_refund.get("status")}
+        )
     return Refund.objects.get(stripe_refund_id=stripe_refund["id"])

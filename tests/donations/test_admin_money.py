@@ -105,11 +105,14 @@ def test_partial_then_full_refund_through_stripe(client, staff_client, stripe_sa
     assert "Still refundable" in confirm.text and "US$25.00" in confirm.text
     assert not Refund.objects.exists()
 
-    too_much = _action(staff_client, "payment", "refund", [payment], apply="1", amount="30")
+    key = confirm.context["form"]["request_key"].value()
+    too_much = _action(staff_client, "payment", "refund", [payment], apply="1", amount="30", request_key=key)
     assert "Refund between" in too_much.text and not Refund.objects.exists()
 
-    done = _action(staff_client, "payment", "refund", [payment], apply="1", amount="10")
+    done = _action(staff_client, "payment", "refund", [payment], apply="1", amount="10", request_key=key)
     assert "Refunded US$10.00" in done.text
+    again = _action(staff_client, "payment", "refund", [payment], apply="1", amount="10", request_key=key)
+    assert "Refunded US$10.00" in again.text  # the same confirmation sent twice: one refund
     refund = Refund.objects.get()
     assert (refund.amount, refund.source) == (1000, Refund.Source.STAFF)
     charge = stripe_sandbox.store.get("payment_intent", payment.stripe_payment_intent_id)["latest_charge"]
@@ -118,7 +121,10 @@ def test_partial_then_full_refund_through_stripe(client, staff_client, stripe_sa
     deliver(client, new_events(stripe_sandbox))  # Stripe's charge.refunded for the same refund: no double
     assert Refund.objects.count() == 1
 
-    _action(staff_client, "payment", "refund", [payment], apply="1", amount="15")
+    assert len(stripe_sandbox.store.all("refund")) == 1
+    second = _action(staff_client, "payment", "refund", [payment]).context["form"]["request_key"].value()
+    assert second != key
+    _action(staff_client, "payment", "refund", [payment], apply="1", amount="15", request_key=second)
     assert sum(Refund.objects.values_list("amount", flat=True)) == 2500
     assert Pledge.objects.get().status == PledgeStatus.REFUNDED
 
@@ -126,7 +132,8 @@ def test_partial_then_full_refund_through_stripe(client, staff_client, stripe_sa
 def test_refund_failure_from_stripe_is_shown_and_nothing_is_recorded(client, staff_client, stripe_sandbox, link):
     payment = _paid_gift(client, stripe_sandbox, link)
     stripe_sandbox.set_fault("error", count=3)
-    response = _action(staff_client, "payment", "refund", [payment], apply="1", amount="5")
+    key = "f" * 32
+    response = _action(staff_client, "payment", "refund", [payment], apply="1", amount="5", request_key=key)
     assert "Stripe did not refund" in response.text
     assert not Refund.objects.exists()
 
@@ -197,3 +204,53 @@ def test_sign_in_page_is_in_the_portals_look(client):
     page = client.get("/accounts/login/")
     assert page.status_code == 200 and "Organization sign-in" in page.text and "navbar" in page.text
     assert client.get("/accounts/password_reset/").status_code == 200
+
+
+def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, link):
+    from django.contrib.auth.models import Permission
+
+    payment = _paid_gift(client, stripe_sandbox, link)
+    viewer = factories.user(username="auditor", is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_payment", "view_pledge"]))
+    auditor = Client(HTTP_HOST="127.0.0.1")
+    auditor.force_login(viewer)
+    page = auditor.get("/admin/donations/payment/")
+    assert page.status_code == 200 and "Refund the selected payment" not in page.text
+    response = _action(auditor, "payment", "refund", [payment], apply="1", amount="5", request_key="a" * 32)
+    assert not Refund.objects.exists()
+    assert response.status_code == 200
+
+
+def test_invite_handles_taken_usernames_and_unsendable_email(staff_client, settings):
+    from django.contrib.auth import get_user_model
+
+    org = factories.giving_organization(slug="alpha")
+    factories.user(username="taken@example.org", email="someone-else@example.org")
+    response = staff_client.post(
+        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "Taken@Example.org", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    invited = get_user_model().objects.get(email="taken@example.org")
+    assert invited.username.startswith("member-") and not invited.has_usable_password()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens there
+    response = staff_client.post(
+        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "offline@example.org", "role": "viewer"}, follow=True
+    )
+    assert "the email could not be sent" in response.text
+    assert get_user_model().objects.get(email="offline@example.org").memberships.count() == 1
+
+
+def test_an_invited_member_can_ask_for_a_new_link_from_the_sign_in_page(staff_client):
+    org = factories.giving_organization(slug="alpha")
+    staff_client.post(f"/admin/orgs/organization/{org.pk}/invite/", {"email": "late@example.org", "role": "viewer"})
+    mail.outbox.clear()
+    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "late@example.org"})
+    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body
+    mail.outbox.clear()
+    stranger = factories.user(username="nobody", email="nopass@example.org")
+    stranger.set_unusable_password()
+    stranger.save()
+    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "nopass@example.org"})
+    assert mail.outbox == []  # no password and no membership: not an account the portal invited

@@ -219,3 +219,41 @@ def test_postgres_copy_export_equals_the_python_export(world):
     copied = b"".join(selectors.report_gift_csv_copy(world["a"], filters, **labels)).decode()
     assert list(csv.reader(io.StringIO(copied))) == python_rows
     assert any(row[7] == "'@Olivia" and row[6] == "'-1+1" for row in python_rows)
+
+
+@pytest.mark.parametrize("query", ["end=9999-12-31", "start=1900-01-01"])
+def test_far_dates_are_refused_with_a_message_not_a_500(world, query):
+    client = _client(world["member_a"])
+    page = client.get(f"/reports/alpha/?{query}")
+    assert page.status_code == 200 and "Choose dates between" in page.text
+    export = client.get(f"/reports/alpha/gifts.csv?{query}")
+    assert export.status_code == 400 and b"Choose dates between" in export.content
+
+
+@pytest.mark.parametrize("dangerous", ["  =1+1", "|calc", "＝1+1", "＠SUM(A1)"])
+def test_formula_starts_behind_spaces_and_full_width_forms_are_escaped(world, dangerous):
+    from donations.models import Pledge
+
+    Pledge.objects.filter(dedication__startswith="=HYPERLINK").update(dedication=dangerous)
+    _, *rows = _csv(_client(world["member_a"]))
+    assert any(row[6] == "'" + dangerous for row in rows)
+
+
+def test_failed_refunds_do_not_count_and_refund_time_is_stripes(world):
+    from donations.models import Refund
+
+    refund = Refund.objects.get()
+    Refund.objects.filter(pk=refund.pk).update(status="failed")
+    totals = {row.currency: row for row in _client(world["member_a"]).get("/reports/alpha/").context["totals"]}
+    assert totals["USD"].refunded == 0
+    Refund.objects.filter(pk=refund.pk).update(status="succeeded", refunded_at=timezone.now() - timedelta(days=800))
+    totals = {row.currency: row for row in _client(world["member_a"]).get("/reports/alpha/").context["totals"]}
+    assert totals["USD"].refunded == 0  # refunded long ago by Stripe's clock: outside the last 12 months
+
+
+def test_months_without_gifts_show_as_zero(world):
+    charts = _client(world["member_a"]).get("/reports/alpha/").context["charts"]
+    krw = next(chart for chart in charts if chart["currency"] == "KRW")
+    months = [row.month for row in krw["rows"]]
+    assert len(months) == len(set(months)) and months == sorted(months)
+    assert all((b.year * 12 + b.month) - (a.year * 12 + a.month) == 1 for a, b in zip(months, months[1:], strict=False))
