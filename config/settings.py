@@ -121,6 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = ["orgs.forms_accounts.CaseInsensitiveBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:index"
 LOGOUT_REDIRECT_URL = "orgs:directory"
@@ -232,6 +233,7 @@ TASKS = {
 
 # Giving: how many pledge starts one address or one email may make per window (card-testing defence).
 PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10)
+LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20)  # sign-in attempts per address and per account name per window
 PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600)
 PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30)
 

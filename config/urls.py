@@ -1,15 +1,20 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth.views import PasswordResetView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import views
-from orgs.forms_accounts import MemberPasswordResetForm
+from orgs.forms_accounts import (
+    MemberPasswordResetForm,
+    ThrottledAdminAuthenticationForm,
+    ThrottledAuthenticationForm,
+)
 from orgs.sitemaps import SITEMAPS
 
+admin.site.login_form = ThrottledAdminAuthenticationForm
 admin.site.site_header = _("Refugee Aid Portal: staff")
 admin.site.site_title = _("Refugee Aid Portal")
 
@@ -21,6 +26,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("donations/", include("donations.urls")),
     path("reports/", include("donations.report_urls")),
+    path(
+        "accounts/login/",
+        LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path(
         "accounts/password_reset/",
         PasswordResetView.as_view(form_class=MemberPasswordResetForm),

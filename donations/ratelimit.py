@@ -11,15 +11,15 @@ def _key(kind: str, value: str) -> str:
     return f"pledge-rate:{kind}:{digest}"
 
 
-def hit(kind: str, value: str) -> bool:
+def hit(kind: str, value: str, *, limit: int | None = None) -> bool:
     """Count one attempt; False when this address or email has used up its allowance for the window."""
     key = _key(kind, value)
     window = settings.PLEDGE_RATE_WINDOW_SECONDS
     if cache.add(key, 1, timeout=window):
-        return True
+        return (settings.PLEDGE_RATE_LIMIT if limit is None else limit) >= 1
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window)
         count = 1
-    return count <= settings.PLEDGE_RATE_LIMIT
+    return count <= (settings.PLEDGE_RATE_LIMIT if limit is None else limit)

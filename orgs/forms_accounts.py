@@ -1,7 +1,11 @@
 """Account forms for organization members."""
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class MemberPasswordResetForm(PasswordResetForm):
@@ -14,3 +18,37 @@ class MemberPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.has_usable_password() or user.memberships.exists())
+
+
+class ThrottledSignIn:
+    """Slows password guessing: LOGIN_RATE_LIMIT tries per window per address and per account name."""
+
+    def clean(self):
+        from django.conf import settings
+
+        from donations import ratelimit
+
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        name = (self.data.get("username") or "").strip().lower()
+        limit = settings.LOGIN_RATE_LIMIT
+        if not (ratelimit.hit("login-ip", address, limit=limit) and ratelimit.hit("login-user", name, limit=limit)):
+            raise ValidationError(_("Too many sign-in attempts. Please wait a while and try again."), code="throttled")
+        return super().clean()
+
+
+class ThrottledAuthenticationForm(ThrottledSignIn, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottledSignIn, AdminAuthenticationForm):
+    pass
+
+
+class CaseInsensitiveBackend(ModelBackend):
+    """Account names match whatever the case: a member's is their email, which people type as they like."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username:
+            match = get_user_model()._default_manager.filter(username__iexact=username.strip()).first()
+            username = match.get_username() if match else username
+        return super().authenticate(request, username=username, password=password, **kwargs)

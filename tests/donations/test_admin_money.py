@@ -254,3 +254,25 @@ def test_an_invited_member_can_ask_for_a_new_link_from_the_sign_in_page(staff_cl
     stranger.save()
     Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "nopass@example.org"})
     assert mail.outbox == []  # no password and no membership: not an account the portal invited
+
+
+def test_sign_in_is_case_insensitive(db):
+    factories.member(organization=factories.giving_organization(), username="kim@example.org", password="right-pass-1")
+    client = Client(HTTP_HOST="127.0.0.1")
+    assert (
+        client.post("/accounts/login/", {"username": "Kim@Example.org", "password": "right-pass-1"}).status_code == 302
+    )
+
+
+def test_sign_in_attempts_are_throttled(settings, db):
+    settings.LOGIN_RATE_LIMIT = 3
+    factories.member(organization=factories.giving_organization(), username="lee@example.org", password="right-pass-1")
+    guesser = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.4")
+    for _ in range(3):
+        assert "Too many" not in guesser.post("/accounts/login/", {"username": "lee@example.org", "password": "x"}).text
+    blocked = guesser.post("/accounts/login/", {"username": "lee@example.org", "password": "right-pass-1"})
+    assert blocked.status_code == 200 and "Too many sign-in attempts" in blocked.text
+    admin_guess = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.5")
+    for _ in range(3):
+        admin_guess.post("/admin/login/", {"username": "boss", "password": "x"})
+    assert "Too many sign-in attempts" in admin_guess.post("/admin/login/", {"username": "boss", "password": "x"}).text
