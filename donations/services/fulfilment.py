@@ -128,12 +128,20 @@ def _invoice_payment_intent(invoice: dict[str, Any]) -> str:
     return gateway._id(invoice.get("payment_intent"))
 
 
-def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "") -> str:
-    """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds)."""
+def invoice_facts(invoice: dict[str, Any]) -> dict[str, Any]:
+    """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it."""
     subscription_id, reference = _invoice_subscription(invoice)
     intent_id = _invoice_payment_intent(invoice)
     if not intent_id and (subscription_id or reference):
         intent_id = gateway.invoice_payment_intent(invoice["id"])
+    return {"intent_id": intent_id}
+
+
+def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "", intent_id: str | None = None) -> str:
+    """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds)."""
+    subscription_id, reference = _invoice_subscription(invoice)
+    if intent_id is None:
+        intent_id = invoice_facts(invoice)["intent_id"]
     with transaction.atomic():
         pledge = _locked_pledge(stripe_subscription_id=subscription_id) or _locked_pledge(reference=reference)
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
@@ -171,17 +179,26 @@ def subscription_deleted(*, subscription: dict[str, Any], source: str, event_id:
         return pledge_transition(pledge=pledge, to=S.CANCELED, source=source, stripe_event_id=event_id).value
 
 
-def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
-    """The payment a charge belongs to; for a single gift not yet recorded, asks Stripe whose it is."""
+def charge_facts(charge: dict[str, Any]) -> dict[str, Any]:
+    """What charge_refunded needs from Stripe, fetched before any transaction: the charge's refunds (charges no
+    longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata)."""
+    intent_id = gateway._id(charge.get("payment_intent"))
+    if not intent_id:
+        return {"refunds": [], "reference": ""}
+    reference = (charge.get("metadata") or {}).get("pledge") or ""
+    if not reference and not Payment.objects.filter(stripe_payment_intent_id=intent_id).exists():
+        reference = (gateway.payment_intent_retrieve(intent_id).get("metadata") or {}).get("pledge") or ""
+    return {"refunds": gateway.refunds_for_charge(charge["id"]), "reference": reference}
+
+
+def _payment_for_charge(charge: dict[str, Any], reference: str) -> Payment | None:
+    """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid)."""
     intent_id = gateway._id(charge.get("payment_intent"))
     if not intent_id:
         return None
     payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).select_related("pledge").first()
     if payment:
         return payment
-    reference = (charge.get("metadata") or {}).get("pledge") or (
-        gateway.payment_intent_retrieve(intent_id).get("metadata") or {}
-    ).get("pledge")
     pledge = _locked_pledge(reference=reference)
     if pledge is None:
         customer = gateway._id(charge.get("customer"))
@@ -203,14 +220,18 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
     return payment
 
 
-def charge_refunded(*, charge: dict[str, Any], source: str, event_id: str = "") -> str:
+def charge_refunded(
+    *, charge: dict[str, Any], source: str, event_id: str = "", refunds: list | None = None, reference: str = ""
+) -> str:
     """Record every refund of a charge, whoever made it (portal staff or Stripe's dashboard)."""
+    if refunds is None:
+        facts = charge_facts(charge)
+        refunds, reference = facts["refunds"], facts["reference"]
     with transaction.atomic():
-        payment = _payment_for_charge(charge)
+        payment = _payment_for_charge(charge, reference)
         if payment is None:
             return "ignored: not ours"
         _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
-        refunds = gateway.refunds_for_charge(charge["id"])  # charges no longer embed their refunds
         new = sum(refund_record(payment=payment, refund=refund) for refund in refunds)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
         return f"{new} refund(s) recorded"
