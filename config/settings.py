@@ -10,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from common.test_mode import SANDBOX_WEBHOOK_SECRET
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "orgs",
     "donations",
+    "reports",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AUTHENTICATION_BACKENDS = ["orgs.forms_accounts.CaseInsensitiveBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:index"
 LOGOUT_REDIRECT_URL = "orgs:directory"
@@ -203,19 +206,18 @@ LOGGING = {
 DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 12)
 VERIFICATION_VALID_DAYS = env_int("VERIFICATION_VALID_DAYS", 365)
 
-# Stripe. No STRIPE_SECRET_KEY: the local sandbox (donations/sandbox) at STRIPE_API_BASE, test mode.
+# Stripe. No STRIPE_SECRET_KEY: the local sandbox (stripe_sandbox) at STRIPE_API_BASE, test mode.
 # A live key (sk_live_...) switches the sandbox off and needs the webhook secret.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
 STRIPE_LIVE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 STRIPE_API_KEY = STRIPE_SECRET_KEY or "sk_test_sandbox"
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "http://127.0.0.1:12111") if STRIPE_SANDBOX else ""
-STRIPE_SANDBOX_DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_development_only_not_secret"  # noqa: S105 (test mode only)
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 if not STRIPE_WEBHOOK_SECRET:
     if STRIPE_LIVE:
         raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is a live key.")
-    STRIPE_WEBHOOK_SECRET = STRIPE_SANDBOX_DEFAULT_WEBHOOK_SECRET
+    STRIPE_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 8)  # well under gunicorn's 30 s worker timeout
 STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2), 2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300

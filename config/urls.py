@@ -1,17 +1,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth.views import LoginView, PasswordResetView
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ThrottledAdminAuthenticationForm
 from config import views
-from orgs.forms_accounts import (
-    MemberPasswordResetForm,
-    ThrottledAdminAuthenticationForm,
-    ThrottledAuthenticationForm,
-)
 from orgs.sitemaps import SITEMAPS
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -25,18 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("donations/", include("donations.urls")),
-    path("reports/", include("donations.report_urls")),
-    path(
-        "accounts/login/",
-        LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
-        name="login",
-    ),
-    path(
-        "accounts/password_reset/",
-        PasswordResetView.as_view(form_class=MemberPasswordResetForm),
-        name="password_reset",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("reports.urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("orgs.urls")),
 ]
 if settings.DEBUG:

@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from common.csv import csv_lines
+from common.money import AmountError, format_money, input_value, parse_amount
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Payment, Pledge, PledgeStatus, PledgeTransition, Refund, StripeEvent
-from donations.money import AmountError, format_money, input_value, parse_amount
-from donations.reports import csv_lines
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt

@@ -7,8 +7,7 @@ from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from donations.models import Frequency, Pledge
-from donations.money import (
+from common.money import (
     DEFAULT_CURRENCY,
     AmountError,
     check_limits,
@@ -18,6 +17,7 @@ from donations.money import (
     parse_amount,
     processing_fee,
 )
+from donations.models import Frequency, Pledge
 from donations.services.pledges import GiftDetails
 from orgs.models import Organization
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donations.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from common.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from orgs.models import Organization, Program
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

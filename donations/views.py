@@ -3,7 +3,6 @@
 import logging
 import uuid
 
-from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from donations import ratelimit
+from common import ratelimit
+from common.client import client_ip
+from common.money import format_money
 from donations import stripe_gateway as gateway
 from donations.forms import GiveForm
 from donations.models import Pledge, PledgeStatus, PledgeTransition
-from donations.money import format_money
 from donations.services import fulfilment
 from donations.services.pledges import (
     FormAlreadyUsed,
@@ -50,15 +50,6 @@ def _giving_organization(slug: str) -> Organization:
     return get_object_or_404(
         Organization.objects.published().filter(accepts_gifts=True).prefetch_related("programs"), slug=slug
     )
-
-
-def _client_ip(request: HttpRequest) -> str:
-    """The donor's address; behind N trusted proxies, the one the outermost trusted proxy saw."""
-    hops = settings.TRUSTED_PROXY_HOPS
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _checkout_or_retry(request: HttpRequest, pledge: Pledge) -> HttpResponse:
@@ -97,7 +88,7 @@ def give(request: HttpRequest, slug: str) -> HttpResponse:
             },
         )
     email = form.cleaned_data["donor_email"]
-    if not (ratelimit.hit("ip", _client_ip(request)) and ratelimit.hit("email", email)):
+    if not (ratelimit.hit("ip", client_ip(request)) and ratelimit.hit("email", email)):
         return render(request, "donations/too_many.html", {"organization": organization}, status=429)
     try:
         pledge = pledge_start(gift=form.gift(language=translation.get_language() or ""))

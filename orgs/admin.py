@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from orgs import services
-from orgs.models import Cause, Figure, Membership, Organization, Program, Region, Source
+from orgs.models import Cause, Figure, Organization, Program, Region, Source
 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -37,20 +37,6 @@ class ProgramInline(admin.StackedInline):
     extra = 0
     fields = [("name", "slug"), ("name_ko",), "description", "description_ko", ("cause", "region"), "active"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    raw_id_fields = ["user"]
-    fields = ["user", "role", "created_at"]
-    readonly_fields = ["created_at"]
-    verbose_name_plural = _("members (they read this organization's pledge reports)")
-
-
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
 class VerifyForm(forms.Form):
@@ -113,66 +99,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    inlines = [ProgramInline, MembershipInline]
-    change_form_template = "admin/orgs/organization/change_form.html"
-
-    def get_urls(self):
-        from django.urls import path
-
-        return [
-            path(
-                "<int:object_id>/invite/",
-                self.admin_site.admin_view(self.invite_view),
-                name="orgs_organization_invite",
-            )
-        ] + super().get_urls()
-
-    def invite_view(self, request: HttpRequest, object_id: int):
-        from django.shortcuts import get_object_or_404, redirect
-
-        organization = get_object_or_404(Organization, pk=object_id)
-        if not self.has_change_permission(request, organization):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        form = InviteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                _membership, sent = services.member_invite(
-                    organization=organization,
-                    email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except ValidationError as exc:
-                form.add_error("email", exc.messages)
-            else:
-                if sent:
-                    self.message_user(
-                        request, _("%(email)s is a member now and has an email to set a password.") % form.cleaned_data
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        _(
-                            "%(email)s is a member now, but the email could not be sent: they can ask for one on the "
-                            "sign-in page ('Forgotten your password, or invited?')."
-                        )
-                        % form.cleaned_data,
-                        messages.WARNING,
-                    )
-                return redirect("admin:orgs_organization_change", organization.pk)
-        return TemplateResponse(
-            request,
-            "admin/orgs/organization/invite.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Invite a member of %(name)s") % {"name": organization.name},
-                "opts": self.model._meta,
-                "organization": organization,
-                "form": form,
-            },
-        )
+    inlines = [ProgramInline]
 
     actions = ["publish", "unpublish", "mark_verified"]
     list_select_related = ["verified_by"]

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from donations.forms import GiveForm
-from orgs import charts, selectors
+from common import charts
+from orgs import selectors
 from orgs.forms import DirectoryFilterForm
 
 
@@ -36,10 +36,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_detail(slug=slug, include_unpublished=request.user.is_staff)
-    give_form = None
-    if organization.accepts_gifts and organization.published:
-        give_form = GiveForm(organization=organization, currency_code=request.GET.get("currency"))
-    return render(request, "orgs/profile.html", {"organization": organization, "give_form": give_form})
+    return render(request, "orgs/profile.html", {"organization": organization})
 
 
 def situation(request: HttpRequest) -> HttpResponse:

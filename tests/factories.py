@@ -122,7 +122,7 @@ def refund(*, payment, **fields):
 
 
 def member(*, organization, role="viewer", **fields):
-    from orgs.models import Membership
+    from accounts.models import Membership
 
     account = user(**fields)
     Membership.objects.create(user=account, organization=organization, role=role)

@@ -22,9 +22,9 @@ LOCALE_DIR = BASE_DIR / "locale" / "ko" / "LC_MESSAGES"
 PO, MO = LOCALE_DIR / "django.po", LOCALE_DIR / "django.mo"
 # The same ignores as the commands that maintain locale/ (then translate the new entries in django.po):
 #   DJANGO_DEBUG=1 .venv/bin/python manage.py makemessages -l ko --no-obsolete --ignore=.venv --ignore=tests \
-#       --ignore=bench --ignore="donations/sandbox/*" --ignore=staticfiles --ignore=artifacts
+#       --ignore=bench --ignore="stripe_sandbox/*" --ignore=staticfiles --ignore=artifacts
 #   DJANGO_DEBUG=1 .venv/bin/python manage.py compilemessages -l ko --ignore=.venv
-MAKEMESSAGES_IGNORES = [".venv", "tests", "bench", "donations/sandbox/*", "staticfiles", "artifacts"]
+MAKEMESSAGES_IGNORES = [".venv", "tests", "bench", "stripe_sandbox/*", "staticfiles", "artifacts"]
 KOREAN = {"HTTP_ACCEPT_LANGUAGE": "ko"}
 
 
@@ -52,13 +52,8 @@ def _msgids(po_text: str) -> list[str]:
 def _copy_sources(destination: Path) -> None:
     """What makemessages reads: the project's code, templates and current catalogue, not the sandbox."""
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("config", "orgs", "templates", "locale"):
+    for name in ("config", "common", "orgs", "donations", "reports", "accounts", "templates", "locale"):
         shutil.copytree(BASE_DIR / name, destination / name, ignore=skip)
-    shutil.copytree(
-        BASE_DIR / "donations",
-        destination / "donations",
-        ignore=shutil.ignore_patterns("sandbox", "__pycache__", "*.pyc"),
-    )
     shutil.copy2(BASE_DIR / "manage.py", destination / "manage.py")
 
 

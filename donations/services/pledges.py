@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.money import processing_fee
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
-from donations.money import processing_fee
 from donations.services.transitions import pledge_transition
 from orgs.models import Organization, Program
 

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.money import format_money
 from donations import stripe_gateway as gateway
 from donations.models import Payment, Refund
-from donations.money import format_money
 from donations.services.fulfilment import refund_record, refund_settle_pledge
 
 

@@ -12,7 +12,7 @@ from tests.donations.webhook_helpers import post_event
 
 @pytest.fixture
 def stripe_sandbox(settings):
-    from donations.sandbox import SandboxServer
+    from stripe_sandbox import SandboxServer
 
     server = SandboxServer(host="127.0.0.1", port=0, webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
     server.start()

@@ -85,7 +85,7 @@ def test_rate_limit_counts_in_redis_when_redis_url_is_set(settings):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"}
     }
     settings.PLEDGE_RATE_LIMIT = 3
-    from donations import ratelimit
+    from common import ratelimit
 
     caches["default"].clear()
     assert [ratelimit.hit("ip", "198.51.100.7") for _ in range(4)] == [True, True, True, False]

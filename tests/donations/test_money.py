@@ -1,6 +1,6 @@
 import pytest
 
-from donations.money import AmountError, format_money, parse_amount, processing_fee
+from common.money import AmountError, format_money, parse_amount, processing_fee
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from tests.e2e.browsing import DESKTOP
 
 if TYPE_CHECKING:
-    from donations.sandbox import SandboxServer
+    from stripe_sandbox import SandboxServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -79,7 +79,7 @@ def browser() -> Iterator:
 def sandbox_server() -> Iterator:
     from django.conf import settings
 
-    from donations.sandbox import SandboxServer
+    from stripe_sandbox import SandboxServer
 
     server = SandboxServer(host="127.0.0.1", port=0, webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
     server.start()

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from orgs.charts import bar_chart
+from common.charts import bar_chart
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         addrport = options["addrport"]
         sandbox = None
         if settings.STRIPE_SANDBOX:
-            from donations.sandbox import SandboxServer
+            from stripe_sandbox import SandboxServer
 
             base = urlsplit(settings.STRIPE_API_BASE)
             sandbox = SandboxServer(

@@ -13,13 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from common.test_mode import SANDBOX_WEBHOOK_SECRET
+
 from . import api, billing, checkout, control, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
 from .webhooks import Dispatcher
 
 logger = logging.getLogger(__name__)
-DEFAULT_WEBHOOK_SECRET = "whsec_sandbox_development_only_not_secret"  # noqa: S105 - public by design
+DEFAULT_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET  # the portal's settings use the same one in test mode
 
 
 @dataclass

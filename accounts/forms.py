@@ -1,11 +1,13 @@
-"""Account forms for organization members."""
+"""Sign-in and password-reset forms for organization members and staff."""
 
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from common import ratelimit
 
 
 class MemberPasswordResetForm(PasswordResetForm):
@@ -24,10 +26,6 @@ class ThrottledSignIn:
     """Slows password guessing: LOGIN_RATE_LIMIT tries per window per address and per account name."""
 
     def clean(self):
-        from django.conf import settings
-
-        from donations import ratelimit
-
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
         name = (self.data.get("username") or "").strip().lower()
         limit = settings.LOGIN_RATE_LIMIT
@@ -42,13 +40,3 @@ class ThrottledAuthenticationForm(ThrottledSignIn, AuthenticationForm):
 
 class ThrottledAdminAuthenticationForm(ThrottledSignIn, AdminAuthenticationForm):
     pass
-
-
-class CaseInsensitiveBackend(ModelBackend):
-    """Account names match whatever the case: a member's is their email, which people type as they like."""
-
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username:
-            match = get_user_model()._default_manager.filter(username__iexact=username.strip()).first()
-            username = match.get_username() if match else username
-        return super().authenticate(request, username=username, password=password, **kwargs)

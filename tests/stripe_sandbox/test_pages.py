@@ -83,7 +83,7 @@ def test_dashboard_lists_objects_and_its_buttons_come_back(api: Api, sandbox) ->
 
 
 def test_amounts_are_formatted_in_the_currencys_own_unit() -> None:
-    from donations.sandbox.money import format_amount
+    from stripe_sandbox.money import format_amount
 
     assert format_amount(50000, "krw") == "₩50,000"
     assert format_amount(2500, "usd") == "$25.00"

@@ -204,8 +204,8 @@ def test_postgres_copy_export_equals_the_python_export(world):
     """On PostgreSQL the database writes the CSV; it must be the very same rows as the portable Python path."""
     from django.db import connection
 
-    from donations import selectors
     from donations.models import Pledge
+    from reports import selectors
 
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's; .ci/run runs this with DATABASE_URL set")
@@ -213,7 +213,7 @@ def test_postgres_copy_export_equals_the_python_export(world):
     filters = selectors.ReportFilters(start=timezone.localdate() - timedelta(days=3650), end=timezone.localdate())
     labels = {"unassigned": "Where most needed", "anonymous": "Anonymous"}
     python_rows = [list(row) for row in selectors.report_gift_rows(world["a"], filters, **labels)]
-    from donations.reports import csv_safe
+    from common.csv import csv_safe
 
     python_rows = [[csv_safe(cell) for cell in row] for row in python_rows]
     copied = b"".join(selectors.report_gift_csv_copy(world["a"], filters, **labels)).decode()

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from donations.sandbox import DEFAULT_WEBHOOK_SECRET, SandboxServer, sign
+from stripe_sandbox import DEFAULT_WEBHOOK_SECRET, SandboxServer, sign
 
 from .conftest import SECRET, Api, pay, payment_params
 

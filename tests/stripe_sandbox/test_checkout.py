@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from donations.sandbox import SandboxServer
+from stripe_sandbox import SandboxServer
 
 from .conftest import Api, Receiver, pay, payment_params, subscription_params
 

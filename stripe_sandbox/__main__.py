@@ -1,4 +1,4 @@
-"""``python -m donations.sandbox``: serve the local Stripe sandbox until killed."""
+"""``python -m stripe_sandbox``: serve the local Stripe sandbox until killed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .server import DEFAULT_WEBHOOK_SECRET, SandboxServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m donations.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m stripe_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--webhook-url", default=None, help="where to POST signed events (none: record only)")

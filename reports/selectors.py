@@ -14,8 +14,9 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
+from common.csv import CSV_FORMULA_START_PATTERN
+from common.money import CURRENCIES, format_money, to_major
 from donations.models import Frequency, Payment, Pledge, PledgeStatus, Refund
-from donations.money import CURRENCIES, format_money, to_major
 from orgs.models import Organization, Program
 
 NOT_COMPLETED = [PledgeStatus.PENDING, PledgeStatus.ABANDONED, PledgeStatus.EXPIRED, PledgeStatus.FAILED]
@@ -378,9 +379,9 @@ def report_gift_csv_copy(
 
 
 def _safe(expression) -> Case:
-    """SQL twin of reports.csv_safe: a leading =, +, -, @, tab or CR gets a quote, so no spreadsheet runs it."""
+    """SQL twin of common.csv.csv_safe: a leading =, +, -, @, tab or CR gets a quote, so no spreadsheet runs it."""
     return Case(
-        When(Regex(expression, Value("^ *[-=+@|\t\r＝＋－＠]")), then=Concat(Value("'"), expression)),
+        When(Regex(expression, Value(CSV_FORMULA_START_PATTERN)), then=Concat(Value("'"), expression)),
         default=expression,
         output_field=TextField(),
     )

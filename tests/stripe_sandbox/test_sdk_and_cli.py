@@ -54,7 +54,7 @@ def test_cli_prints_where_it_listens_and_serves(tmp_path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "donations.sandbox", "--port", str(port)],
+        [sys.executable, "-m", "stripe_sandbox", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from donations.sandbox import SandboxServer
+from stripe_sandbox import SandboxServer
 
 SECRET = "whsec_test_sandbox_suite"
 KEY = "sk_test_sandbox_suite"

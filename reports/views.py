@@ -1,86 +1,25 @@
 """Pledge reports for organization members (and staff): pages and a streamed CSV export."""
 
-import csv
-from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from itertools import chain
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from donations import selectors
-from donations.models import Frequency
-from donations.money import CURRENCY_CHOICES, currency
-from orgs.charts import bar_chart
-from orgs.models import Organization, Program
+from common.charts import bar_chart
+from common.csv import csv_lines
+from common.money import currency
+from orgs.models import Organization
+from reports import selectors
+from reports.forms import ReportFilterForm
 
-# What makes a spreadsheet read a cell as a formula, after any leading spaces (full-width forms included).
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r", "＝", "＋", "－", "＠")
 no_store = cache_control(no_store=True, private=True)
-
-
-class ReportFilterForm(forms.Form):
-    start = forms.DateField(
-        label=pgettext_lazy("start of the report period", "From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("end of the report period", "To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    program = forms.ModelChoiceField(
-        label=gettext_lazy("Program"), queryset=Program.objects.none(), required=False, empty_label=gettext_lazy("All")
-    )
-    currency = forms.ChoiceField(
-        label=gettext_lazy("Currency"), choices=[("", gettext_lazy("All"))] + CURRENCY_CHOICES, required=False
-    )
-    frequency = forms.ChoiceField(
-        label=gettext_lazy("Once or monthly"), choices=[("", gettext_lazy("All"))] + Frequency.choices, required=False
-    )
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = organization.programs.all()
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-
-    EARLIEST = date(2000, 1, 1)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        latest = timezone.localdate() + timedelta(days=366)
-        for value in (start, end):
-            if value and not (self.EARLIEST <= value <= latest):
-                raise forms.ValidationError(
-                    _("Choose dates between %(first)s and %(last)s.") % {"first": self.EARLIEST, "last": latest}
-                )
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date must be before the end date."))
-        return data
-
-    def filters(self) -> selectors.ReportFilters:
-        default = selectors.ReportFilters.default()
-        if not self.is_valid():
-            return default
-        data = self.cleaned_data
-        return selectors.ReportFilters(
-            start=data.get("start") or default.start,
-            end=data.get("end") or default.end,
-            program=data.get("program"),
-            currency=data.get("currency") or "",
-            frequency=data.get("frequency") or "",
-        )
 
 
 def _member_organization(request: HttpRequest, slug: str) -> Organization:
@@ -142,24 +81,6 @@ def report_organization(request: HttpRequest, slug: str) -> HttpResponse:
         "query_string": request.GET.urlencode(),
     }
     return render(request, "reports/organization.html", context)
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.lstrip(" ").startswith(CSV_FORMULA_STARTS) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow([csv_safe(cell) for cell in header])
-    for row in rows:
-        yield writer.writerow([csv_safe(cell) for cell in row])
 
 
 GIFT_HEADER = (

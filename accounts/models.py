@@ -1,0 +1,36 @@
+"""People's side of the portal: who belongs to which organization (and so may read its reports)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Organization
+
+
+class Membership(models.Model):
+    """A user who belongs to an organization and may read its pledge reports. Set by staff."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", _("viewer")
+        MANAGER = "manager", _("manager")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self) -> str:
+        return _("%(user)s (%(role)s) of %(organization)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "organization": self.organization,
+        }
