@@ -96,7 +96,7 @@ def processing_fee(amount: int, code: str) -> int:
     """What to add so that, after the estimated processing fee, the organization receives `amount`.
 
     total = ceil((amount + fixed) / (1 - rate)); the fee is total - amount. Estimated from
-    STRIPE_FEE_PERCENT (a Decimal string, e.g. "2.9") and the currency's fixed part.
+    STRIPE_FEE_PERCENT (a Decimal, e.g. 2.9, read at start-up) and the currency's fixed part.
     """
     cur = currency(code)
     rate = Decimal(settings.STRIPE_FEE_PERCENT) / 100

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from common.test_mode import SANDBOX_WEBHOOK_SECRET
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -93,13 +93,13 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _pg_options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+    _pg_options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=60))
     # Server-side cursors here (CSV exports) always read to the end: plan for the whole result, not the first rows.
     _pg_options.setdefault("options", "-c cursor_tuple_fraction=1.0")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -165,11 +165,11 @@ EMAIL_BACKEND = env_str(
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Refugee Aid Portal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -177,7 +177,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
@@ -187,7 +187,9 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many proxies in front of the portal append to X-Forwarded-For (for per-address rate limits); 0: none.
-TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else 0)
+TRUSTED_PROXY_HOPS = env_int(
+    "TRUSTED_PROXY_HOPS", 1 if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else 0, minimum=0, maximum=5
+)
 
 LOGGING = {
     "version": 1,
@@ -203,8 +205,8 @@ LOGGING = {
 }
 
 # The directory: how many organizations a page lists, and how long a verification lasts.
-DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 12)
-VERIFICATION_VALID_DAYS = env_int("VERIFICATION_VALID_DAYS", 365)
+DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 12, minimum=1, maximum=100)
+VERIFICATION_VALID_DAYS = env_int("VERIFICATION_VALID_DAYS", 365, minimum=1)
 
 # Stripe. No STRIPE_SECRET_KEY: the local sandbox (stripe_sandbox) at STRIPE_API_BASE, test mode.
 # A live key (sk_live_...) switches the sandbox off and needs the webhook secret.
@@ -218,10 +220,14 @@ if not STRIPE_WEBHOOK_SECRET:
     if STRIPE_LIVE:
         raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is a live key.")
     STRIPE_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET
-STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 8)  # well under gunicorn's 30 s worker timeout
-STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2), 2)
+STRIPE_TIMEOUT_SECONDS = env_int(
+    "STRIPE_TIMEOUT_SECONDS", 8, minimum=1, maximum=25
+)  # well under gunicorn's 30 s worker timeout
+STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0), 2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
-STRIPE_FEE_PERCENT = env_str("STRIPE_FEE_PERCENT", "2.9")  # estimate shown to donors who add the fee
+STRIPE_FEE_PERCENT = env_decimal(
+    "STRIPE_FEE_PERCENT", "2.9", minimum="0", maximum="20"
+)  # estimate shown to donors who add the fee
 
 # Background tasks (receipts): run at once while developing, by `manage.py db_worker` in production.
 TASKS = {
@@ -234,10 +240,12 @@ TASKS = {
 }
 
 # Giving: how many pledge starts one address or one email may make per window (card-testing defence).
-PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10)
-LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20)  # sign-in attempts per address and per account name per window
-PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600)
-PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30)
+PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10, minimum=1)
+LOGIN_RATE_LIMIT = env_int(
+    "LOGIN_RATE_LIMIT", 20, minimum=1
+)  # sign-in attempts per address and per account name per window
+PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600, minimum=1)
+PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30, minimum=1)
 
 # The portal's public address, for links in emails (receipts, stop links).
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
