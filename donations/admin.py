@@ -17,7 +17,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
 from donations import stripe_gateway as gateway
-from donations.models import Payment, Pledge, PledgeQuerySet, PledgeTransition, Refund, StripeEvent
+from donations.models import Payment, PaymentQuerySet, Pledge, PledgeQuerySet, PledgeTransition, Refund, StripeEvent
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
@@ -198,10 +198,8 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["refund", "resend_receipt", "export_csv"]
     date_hierarchy = "paid_at"
 
-    def get_queryset(self, request):
-        from django.db.models import Sum
-
-        return super().get_queryset(request).annotate(refunded_total=Sum("refunds__amount"))
+    def get_queryset(self, request: HttpRequest) -> PaymentQuerySet:
+        return super().get_queryset(request).with_refunded()
 
     @admin.display(description=_("program"))
     def program(self, obj: Payment) -> str:
