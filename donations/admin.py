@@ -17,7 +17,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
 from donations import stripe_gateway as gateway
-from donations.models import Frequency, Payment, Pledge, PledgeStatus, PledgeTransition, Refund, StripeEvent
+from donations.models import Payment, PaymentQuerySet, Pledge, PledgeQuerySet, PledgeTransition, Refund, StripeEvent
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
@@ -110,11 +110,9 @@ class PledgeAdmin(ReadOnlyAdmin):
     @admin.action(
         description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"), permissions=["money_action"]
     )
-    def stop_monthly(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def stop_monthly(self, request: HttpRequest, queryset: PledgeQuerySet) -> None:
         stopped = 0
-        for pledge in queryset.filter(
-            frequency=Frequency.MONTHLY, status__in=[PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE]
-        ):
+        for pledge in queryset.running_monthly():
             try:
                 pledge_stop_monthly(pledge=pledge, source=PledgeTransition.Source.STAFF)
                 stopped += 1
@@ -200,10 +198,8 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["refund", "resend_receipt", "export_csv"]
     date_hierarchy = "paid_at"
 
-    def get_queryset(self, request):
-        from django.db.models import Sum
-
-        return super().get_queryset(request).annotate(refunded_total=Sum("refunds__amount"))
+    def get_queryset(self, request: HttpRequest) -> PaymentQuerySet:
+        return super().get_queryset(request).with_refunded()
 
     @admin.display(description=_("program"))
     def program(self, obj: Payment) -> str:

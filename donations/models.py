@@ -6,7 +6,7 @@ A pledge's status changes only through donations.services.pledges.pledge_transit
 import secrets
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +37,25 @@ class PledgeStatus(models.TextChoices):
     FAILED = "failed", _("failed")  # the delayed payment failed
     ABANDONED = "abandoned", _("abandoned")  # the donor cancelled at Checkout
     EXPIRED = "expired", _("expired")  # the Checkout Session expired unpaid
+
+
+class PledgeQuerySet(models.QuerySet["Pledge"]):
+    # Monthly gifts still charging (a failed month keeps the gift running while Stripe retries).
+    RUNNING_MONTHLY = (PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE)
+    # Gifts started but not (or not yet) completed: pledged, not received.
+    NOT_COMPLETED = (
+        PledgeStatus.PENDING,
+        PledgeStatus.ABANDONED,
+        PledgeStatus.EXPIRED,
+        PledgeStatus.FAILED,
+        PledgeStatus.PROCESSING,
+    )
+
+    def running_monthly(self) -> "PledgeQuerySet":
+        return self.filter(frequency=Frequency.MONTHLY, status__in=self.RUNNING_MONTHLY)
+
+    def not_completed(self) -> "PledgeQuerySet":
+        return self.filter(status__in=self.NOT_COMPLETED)
 
 
 class Pledge(models.Model):
@@ -79,6 +98,8 @@ class Pledge(models.Model):
     stripe_customer_id = models.CharField(_("stripe customer id"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PledgeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,6 +166,22 @@ class PledgeTransition(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
+class PaymentQuerySet(models.QuerySet["Payment"]):
+    def with_refunded(self) -> "PaymentQuerySet":
+        """Annotate `refunded_total`: the payment's counted refunds (None when it has none).
+
+        A subquery per row, not a join and GROUP BY over every payment, so it stays cheap on a sliced page.
+        """
+        refunded = (
+            Refund.objects.filter(payment=OuterRef("pk"))
+            .counted()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(refunded_total=Subquery(refunded))
+
+
 class Payment(models.Model):
     """Money that moved: a single gift's charge or one monthly invoice."""
 
@@ -168,6 +205,8 @@ class Payment(models.Model):
     receipt_sent_at = models.DateTimeField(_("receipt sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-paid_at"]
         indexes = [models.Index(fields=["organization", "paid_at"], name="payment_org_paid_at")]
@@ -180,6 +219,16 @@ class Payment(models.Model):
     @property
     def display_amount(self) -> str:
         return format_money(self.amount, self.currency)
+
+
+class RefundQuerySet(models.QuerySet["Refund"]):
+    def counted(self) -> "RefundQuerySet":
+        """Refunds that count as money returned; failed and canceled ones are kept but not counted."""
+        return self.filter(status__in=Refund.COUNTED)
+
+    def total(self) -> int:
+        """The sum of these refunds' amounts in minor units (0 when none). Only for refunds of one currency."""
+        return self.aggregate(total=Sum("amount"))["total"] or 0
 
 
 class Refund(models.Model):
@@ -204,6 +253,8 @@ class Refund(models.Model):
     )
     request_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RefundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-refunded_at"]

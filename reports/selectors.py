@@ -9,18 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value, When
+from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
 from common.csv import CSV_FORMULA_START_PATTERN
 from common.money import CURRENCIES, format_money, to_major
-from donations.models import Frequency, Payment, Pledge, PledgeStatus, Refund
+from donations.models import Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
-
-NOT_COMPLETED = [PledgeStatus.PENDING, PledgeStatus.ABANDONED, PledgeStatus.EXPIRED, PledgeStatus.FAILED]
-RUNNING_MONTHLY = [PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE]
 
 
 @dataclass(frozen=True)
@@ -62,12 +59,11 @@ def payments_in(organization: Organization, filters: ReportFilters) -> QuerySet[
 
 
 def refunds_in(organization: Organization, filters: ReportFilters) -> QuerySet[Refund]:
-    refunds = Refund.objects.filter(
-        organization=organization,
-        status__in=Refund.COUNTED,
-        refunded_at__gte=filters.since,
-        refunded_at__lt=filters.until,
-    ).filter(_pledge_filters(filters, "payment__pledge__"))
+    refunds = (
+        Refund.objects.filter(organization=organization, refunded_at__gte=filters.since, refunded_at__lt=filters.until)
+        .counted()
+        .filter(_pledge_filters(filters, "payment__pledge__"))
+    )
     return refunds.filter(currency=filters.currency) if filters.currency else refunds
 
 
@@ -125,9 +121,9 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
     )
-    monthly_pledges = Pledge.objects.filter(
-        organization=organization, frequency=Frequency.MONTHLY, status__in=RUNNING_MONTHLY
-    ).filter(_pledge_filters(filters))
+    monthly_pledges = (
+        Pledge.objects.filter(organization=organization).running_monthly().filter(_pledge_filters(filters))
+    )
     if filters.currency:
         monthly_pledges = monthly_pledges.filter(currency=filters.currency)
     monthly = {
@@ -223,12 +219,11 @@ class StatusRow:
 
 def report_not_completed(organization: Organization, filters: ReportFilters) -> list[StatusRow]:
     """Gifts started in the period but not (or not yet) completed: pledged, not received."""
-    pledges = Pledge.objects.filter(
-        organization=organization,
-        status__in=NOT_COMPLETED + [PledgeStatus.PROCESSING],
-        created_at__gte=filters.since,
-        created_at__lt=filters.until,
-    ).filter(_pledge_filters(filters))
+    pledges = (
+        Pledge.objects.filter(organization=organization, created_at__gte=filters.since, created_at__lt=filters.until)
+        .not_completed()
+        .filter(_pledge_filters(filters))
+    )
     if filters.currency:
         pledges = pledges.filter(currency=filters.currency)
     labels = dict(PledgeStatus.choices)
@@ -301,16 +296,10 @@ def _gift(row: tuple, unassigned: str, refunded: int = 0) -> GiftRow:
 def report_latest_gifts(
     organization: Organization, filters: ReportFilters, *, unassigned: str, limit: int = 20
 ) -> list[GiftRow]:
-    refunded = (
-        Refund.objects.filter(payment=OuterRef("pk"), status__in=Refund.COUNTED)
-        .values("payment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     rows = (
         payments_in(organization, filters)
         .order_by("-paid_at", "-pk")
-        .annotate(refunded_total=Subquery(refunded))  # per shown row, not a GROUP BY over every payment
+        .with_refunded()  # per shown row, not a GROUP BY over every payment
         .values_list(*_GIFT_FIELDS, "refunded_total")[:limit]
     )
     return [_gift(row[:-1], unassigned, row[-1] or 0) for row in rows]

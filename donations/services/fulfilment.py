@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from donations import stripe_gateway as gateway
@@ -241,7 +240,7 @@ def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -
     """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
-        refunded = payment.refunds.filter(status__in=Refund.COUNTED).aggregate(total=Sum("amount"))["total"] or 0
+        refunded = payment.refunds.counted().total()
         if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
             pledge_transition(pledge=pledge, to=S.REFUNDED, source=source, stripe_event_id=event_id)
 

@@ -1,7 +1,6 @@
 """Refunds staff issue from the back office, through Stripe, recorded at once (the webhook then finds them)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from common.money import format_money
@@ -12,8 +11,7 @@ from donations.services.fulfilment import refund_record, refund_settle_pledge
 
 def payment_refundable(payment: Payment) -> int:
     """What is left to refund on a payment, in minor units."""
-    refunded = payment.refunds.filter(status__in=Refund.COUNTED).aggregate(total=Sum("amount"))["total"] or 0
-    return payment.amount - refunded
+    return payment.amount - payment.refunds.counted().total()
 
 
 def refund_issue(*, payment: Payment, amount: int, request_key: str) -> Refund:
