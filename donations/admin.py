@@ -238,7 +238,12 @@ class PaymentAdmin(ReadOnlyAdmin):
         if form.is_bound and form.is_valid():
             try:
                 amount = parse_amount_for_refund(form.cleaned_data["amount"], payment.currency)
-                refund = refund_issue(payment=payment, amount=amount, request_key=form.cleaned_data["request_key"])
+                refund = refund_issue(
+                    payment=payment,
+                    amount=amount,
+                    request_key=form.cleaned_data["request_key"],
+                    source=PledgeTransition.Source.STAFF,
+                )
             except ValidationError as exc:
                 form.add_error("amount", exc.messages)
             except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:

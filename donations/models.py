@@ -3,6 +3,7 @@
 A pledge's status changes only through donations.services.pledges.pledge_transition.
 """
 
+import enum
 import secrets
 
 from django.db import models
@@ -264,6 +265,23 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_refund_id} {format_money(self.amount, self.currency)}"
+
+
+class Outcome(enum.StrEnum):
+    """What handling a Stripe event (or a re-fetched Checkout Session) did: logged, stored in StripeEvent.outcome,
+    answered to the webhook. The last two are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
+
+    MOVED = "moved"  # the pledge moved (the three values of transitions.Moved)
+    ALREADY = "already there"
+    REFUSED = "refused"
+    DUPLICATE = "duplicate"
+    UNHANDLED = "ignored: unhandled type"
+    NOT_OURS = "ignored: not ours"
+    SESSION_OPEN = "ignored: session still open"
+    INVOICE_PAID = "ignored: the invoice is paid"
+    NOT_OURS_OR_NOT_ACTIVE = "ignored: not ours or not active"
+    REFUNDS_RECORDED = "{count} refund(s) recorded"
+    REFUND_UPDATED = "refund {id}: {status}"
 
 
 class StripeEvent(models.Model):

@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -52,6 +53,35 @@ class CheckoutRequest:
     locale: str = "auto"
 
 
+def _id(value: Any) -> str:
+    """An expandable field: an id string, an expanded object, or nothing."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _reference(data: dict[str, Any]) -> str:
+    """Our pledge reference, from an object's metadata."""
+    return (data.get("metadata") or {}).get("pledge") or ""
+
+
+def _currency(data: dict[str, Any]) -> str:
+    return (data.get("currency") or "").upper()
+
+
+def _time(timestamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None
+
+
+def _paying_intent(invoice: dict[str, Any]) -> str:
+    """The payment intent among an invoice's payments (listed only when Stripe expands them)."""
+    for item in (invoice.get("payments") or {}).get("data", []):
+        payment = item.get("payment") or {}
+        if payment.get("type") == "payment_intent":
+            return _id(payment.get("payment_intent"))
+    return ""
+
+
 @dataclass(frozen=True)
 class CheckoutSession:
     id: str
@@ -75,9 +105,9 @@ class CheckoutSession:
             status=data.get("status") or "",
             payment_status=data.get("payment_status") or "",
             mode=data.get("mode") or "",
-            reference=data.get("client_reference_id") or (data.get("metadata") or {}).get("pledge") or "",
+            reference=data.get("client_reference_id") or _reference(data),
             amount_total=int(data.get("amount_total") or 0),
-            currency=(data.get("currency") or "").upper(),
+            currency=_currency(data),
             payment_intent_id=_id(data.get("payment_intent")),
             subscription_id=_id(data.get("subscription")),
             invoice_id=_id(data.get("invoice")),
@@ -85,11 +115,122 @@ class CheckoutSession:
         )
 
 
-def _id(value: Any) -> str:
-    """An expandable field: an id string, an expanded object, or nothing."""
-    if isinstance(value, dict):
-        return value.get("id") or ""
-    return value or ""
+@dataclass(frozen=True)
+class Invoice:
+    """One invoice of a monthly gift."""
+
+    id: str
+    status: str  # draft, open, paid, uncollectible, void
+    subscription_id: str
+    reference: str  # our pledge reference, from the subscription's metadata
+    customer_id: str
+    payment_intent_id: str  # "" when the invoice does not say (ask invoice_payment_intent)
+    amount_paid: int
+    currency: str
+    paid_at: datetime | None
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Invoice":
+        """From the current API shape (parent.subscription_details, payments) and the older one."""
+        details = (data.get("parent") or {}).get("subscription_details") or {}
+        return cls(
+            id=data["id"],
+            status=data.get("status") or "",
+            subscription_id=_id(details.get("subscription")) or _id(data.get("subscription")),
+            reference=_reference(details),
+            customer_id=_id(data.get("customer")),
+            payment_intent_id=_paying_intent(data) or _id(data.get("payment_intent")),
+            amount_paid=int(data.get("amount_paid") or 0),
+            currency=_currency(data),
+            paid_at=_time((data.get("status_transitions") or {}).get("paid_at")),
+        )
+
+
+@dataclass(frozen=True)
+class Charge:
+    id: str
+    payment_intent_id: str
+    customer_id: str
+    reference: str  # our pledge reference, when the charge's metadata carries it
+    amount: int
+    currency: str
+    created: datetime | None
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Charge":
+        return cls(
+            id=data["id"],
+            payment_intent_id=_id(data.get("payment_intent")),
+            customer_id=_id(data.get("customer")),
+            reference=_reference(data),
+            amount=int(data.get("amount") or 0),
+            currency=_currency(data),
+            created=_time(data.get("created")),
+        )
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    payment_intent_id: str
+    amount: int
+    currency: str
+    status: str  # pending, requires_action, succeeded, failed, canceled; "" when Stripe did not say
+    created: datetime | None
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Refund":
+        return cls(
+            id=data["id"],
+            payment_intent_id=_id(data.get("payment_intent")),
+            amount=int(data.get("amount") or 0),
+            currency=_currency(data),
+            status=data.get("status") or "",
+            created=_time(data.get("created")),
+        )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    status: str
+    reference: str  # our pledge reference, from the subscription's metadata
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Subscription":
+        return cls(id=data.get("id") or "", status=data.get("status") or "", reference=_reference(data))
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    id: str
+    reference: str  # our pledge reference, from the payment intent's metadata
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "PaymentIntent":
+        return cls(id=data["id"], reference=_reference(data))
+
+
+@dataclass(frozen=True)
+class Event:
+    """A Stripe event. Its object stays as Stripe sent it: the handler for its type reads it as one of the
+    types above (`Invoice.from_stripe(event.object)`); the whole payload is kept for staff to read."""
+
+    id: str
+    type: str
+    created: datetime
+    object: dict[str, Any]
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Event":
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            created=datetime.fromtimestamp(int(data.get("created") or 0), tz=UTC),
+            object=data["data"]["object"],
+            payload=data,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -188,73 +329,75 @@ def checkout_session_expire(session_id: str, *, idempotency_key: str) -> Checkou
     return CheckoutSession.from_stripe(data)
 
 
-def subscription_cancel(subscription_id: str, *, idempotency_key: str) -> dict[str, Any]:
-    return _call(
+def subscription_cancel(subscription_id: str, *, idempotency_key: str) -> Subscription:
+    data = _call(
         "subscriptions.cancel",
         client().v1.subscriptions.cancel,
         subscription_id,
         options={"idempotency_key": idempotency_key},
     )
+    return Subscription.from_stripe(data)
 
 
-def subscription_retrieve(subscription_id: str) -> dict[str, Any]:
-    return _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
+def subscription_retrieve(subscription_id: str) -> Subscription:
+    return Subscription.from_stripe(
+        _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
+    )
 
 
-def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, reference: str) -> dict[str, Any]:
-    return _call(
+def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, reference: str) -> Refund:
+    data = _call(
         "refunds.create",
         client().v1.refunds.create,
         params={"payment_intent": payment_intent_id, "amount": amount, "metadata": {"pledge": reference}},
         options={"idempotency_key": idempotency_key},
     )
+    return Refund.from_stripe(data)
 
 
-def refunds_for_charge(charge_id: str) -> list[dict[str, Any]]:
-    """Every refund of a charge (charges no longer embed their refunds)."""
-    refunds: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"charge": charge_id, "limit": 100}
+def _list_all(description: str, function, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every object of a list call, page after page, in Stripe's order (newest first)."""
+    objects: list[dict[str, Any]] = []
+    params = {**params, "limit": params.get("limit", 100)}
     while True:
-        page = _call("refunds.list", client().v1.refunds.list, params=params)
-        refunds.extend(page.get("data", []))
+        page = _call(description, function, params=params)
+        objects.extend(page.get("data", []))
         if not page.get("has_more") or not page.get("data"):
-            return refunds
+            return objects
         params["starting_after"] = page["data"][-1]["id"]
 
 
-def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
-    return _call("payment_intents.retrieve", client().v1.payment_intents.retrieve, payment_intent_id)
+def refunds_for_charge(charge_id: str) -> list[Refund]:
+    """Every refund of a charge (charges no longer embed their refunds)."""
+    refunds = _list_all("refunds.list", client().v1.refunds.list, {"charge": charge_id})
+    return [Refund.from_stripe(refund) for refund in refunds]
 
 
-def invoice_retrieve(invoice_id: str) -> dict[str, Any]:
-    return _call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id)
+def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntent:
+    return PaymentIntent.from_stripe(
+        _call("payment_intents.retrieve", client().v1.payment_intents.retrieve, payment_intent_id)
+    )
+
+
+def invoice_retrieve(invoice_id: str) -> Invoice:
+    return Invoice.from_stripe(_call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id))
 
 
 def invoice_payment_intent(invoice_id: str) -> str:
     """The payment intent that paid an invoice (Stripe lists an invoice's payments only when expanded)."""
     invoice = _call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id, params={"expand": ["payments"]})
-    for item in (invoice.get("payments") or {}).get("data", []):
-        payment = item.get("payment") or {}
-        if payment.get("type") == "payment_intent":
-            return _id(payment.get("payment_intent"))
-    return ""
+    return _paying_intent(invoice)
 
 
-def events_list(*, created_gte: int, page_size: int = 100) -> Iterator[dict[str, Any]]:
+def events_list(*, created_gte: int, page_size: int = 100) -> Iterator[Event]:
     """Every event created at or after `created_gte` (unix time), oldest first."""
-    events: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"created": {"gte": created_gte}, "limit": page_size}
-    while True:
-        page = _call("events.list", client().v1.events.list, params=params)
-        events.extend(page.get("data", []))
-        if not page.get("has_more") or not page.get("data"):
-            break
-        params["starting_after"] = page["data"][-1]["id"]
-    return iter(reversed(events))
+    params = {"created": {"gte": created_gte}, "limit": page_size}
+    events = _list_all("events.list", client().v1.events.list, params)
+    return (Event.from_stripe(event) for event in reversed(events))
 
 
-def webhook_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
-    """Verify a webhook's signature on the raw body and return the event as a plain dict."""
+def webhook_event(payload: bytes, signature_header: str | None) -> Event:
+    """Verify a webhook's signature on the raw body and return the event."""
     if not signature_header:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:
@@ -275,4 +418,4 @@ def webhook_event(payload: bytes, signature_header: str | None) -> dict[str, Any
         raise InvalidWebhook("the event has no creation time")
     if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
         raise InvalidWebhook("the event has no data object")
-    return event
+    return Event.from_stripe(event)

@@ -143,7 +143,7 @@ def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
     pledge = _mine(request, reference)
     form = None
     if pledge is not None:
-        pledge_abandon(pledge=pledge)
+        pledge_abandon(pledge=pledge, source=PledgeTransition.Source.DONOR)
         if pledge.organization.accepts_gifts and pledge.organization.published:
             form = GiveForm(
                 initial=GiveForm.initial_from(pledge), organization=pledge.organization, currency_code=pledge.currency

@@ -24,6 +24,6 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         outcome = event_process(event=event, source=PledgeTransition.Source.WEBHOOK)
     except Exception:
-        logger.exception("stripe webhook %s (%s) failed; Stripe will deliver it again", event["id"], event["type"])
+        logger.exception("stripe webhook %s (%s) failed; Stripe will deliver it again", event.id, event.type)
         return JsonResponse({"error": "could not process the event now"}, status=500)
     return JsonResponse({"received": True, "outcome": outcome})

@@ -1,89 +1,101 @@
 """Acting on Stripe events: recorded first (unique id), handled in the same transaction.
 
-A duplicate answers "duplicate" and does nothing. Any exception rolls the whole event back (the
+A duplicate answers Outcome.DUPLICATE and does nothing. Any exception rolls the whole event back (the
 record too), so the webhook answers 500 and Stripe delivers it again.
 """
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from donations import stripe_gateway as gateway
-from donations.models import StripeEvent
+from donations.models import Outcome, StripeEvent
 from donations.services import fulfilment
 
 logger = logging.getLogger(__name__)
 
 
-def _session(obj: dict[str, Any], source: str, event_id: str, **_facts: Any) -> str:
-    return fulfilment.checkout_session_apply(
-        session=gateway.CheckoutSession.from_stripe(obj), source=source, event_id=event_id
-    )
+def _no_facts(_obj: Any) -> dict[str, Any]:
+    return {}
 
 
-def _session_failed(obj: dict[str, Any], source: str, event_id: str, **_facts: Any) -> str:
-    return fulfilment.checkout_session_failed(
-        session=gateway.CheckoutSession.from_stripe(obj), source=source, event_id=event_id
-    )
+@dataclass(frozen=True)
+class Handler:
+    """How one event type is handled.
+
+    `read` turns the event's object into the gateway's type; `facts` asks Stripe what `act` needs, before the
+    transaction (no row lock and no claim on the event's unique id is held while Stripe answers); `act`, a
+    fulfilment function, records it inside the transaction, given the object as its keyword `arg`.
+    """
+
+    read: Callable[[dict[str, Any]], Any]
+    act: Callable[..., str]
+    arg: str
+    facts: Callable[[Any], dict[str, Any]] = _no_facts
+
+    def __call__(self, obj: Any, facts: dict[str, Any], *, source: str, event_id: str) -> str:
+        return self.act(**{self.arg: obj}, source=source, event_id=event_id, **facts)
 
 
-HANDLERS = {
-    "checkout.session.completed": _session,
-    "checkout.session.async_payment_succeeded": _session,
-    "checkout.session.expired": _session,
-    "checkout.session.async_payment_failed": _session_failed,
-    "invoice.paid": lambda obj, source, event_id, **facts: fulfilment.invoice_paid(
-        invoice=obj, source=source, event_id=event_id, **facts
+_SESSION = Handler(gateway.CheckoutSession.from_stripe, fulfilment.checkout_session_apply, "session")
+_REFUND = Handler(gateway.Refund.from_stripe, fulfilment.refund_updated, "refund")
+
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": _SESSION,
+    "checkout.session.async_payment_succeeded": _SESSION,
+    "checkout.session.expired": _SESSION,
+    "checkout.session.async_payment_failed": Handler(
+        gateway.CheckoutSession.from_stripe, fulfilment.checkout_session_failed, "session"
     ),
-    "invoice.payment_failed": lambda obj, source, event_id, **_: fulfilment.invoice_payment_failed(
-        invoice=obj, source=source, event_id=event_id
+    "invoice.paid": Handler(
+        gateway.Invoice.from_stripe, fulfilment.invoice_paid, "invoice", facts=fulfilment.invoice_facts
     ),
-    "customer.subscription.deleted": lambda obj, source, event_id, **_: fulfilment.subscription_deleted(
-        subscription=obj, source=source, event_id=event_id
+    "invoice.payment_failed": Handler(gateway.Invoice.from_stripe, fulfilment.invoice_payment_failed, "invoice"),
+    "customer.subscription.deleted": Handler(
+        gateway.Subscription.from_stripe, fulfilment.subscription_deleted, "subscription"
     ),
-    "charge.refunded": lambda obj, source, event_id, **facts: fulfilment.charge_refunded(
-        charge=obj, source=source, event_id=event_id, **facts
+    "charge.refunded": Handler(
+        gateway.Charge.from_stripe, fulfilment.charge_refunded, "charge", facts=fulfilment.charge_facts
     ),
-    "charge.refund.updated": lambda obj, source, event_id, **_: fulfilment.refund_updated(
-        refund=obj, source=source, event_id=event_id
-    ),
-    "refund.updated": lambda obj, source, event_id, **_: fulfilment.refund_updated(
-        refund=obj, source=source, event_id=event_id
-    ),
+    "charge.refund.updated": _REFUND,
+    "refund.updated": _REFUND,
 }
 
 
-# What some events need from Stripe, asked before the transaction: no row lock and no claim on the event's
-# unique id is held while Stripe answers.
-FACTS = {"invoice.paid": fulfilment.invoice_facts, "charge.refunded": fulfilment.charge_facts}
+def _is_duplicate(event: gateway.Event) -> bool:
+    if StripeEvent.objects.filter(event_id=event.id).exists():  # the common duplicate: no call to Stripe
+        logger.info("stripe event %s (%s): duplicate, ignored", event.id, event.type)
+        return True
+    return False
 
 
-def event_process(*, event: dict[str, Any], source: str) -> str:
-    """Record the event (once) and act on it; returns what happened, for the log."""
-    if StripeEvent.objects.filter(event_id=event["id"]).exists():  # the common duplicate: no call to Stripe
-        logger.info("stripe event %s (%s): duplicate, ignored", event["id"], event["type"])
-        return "duplicate"
-    fetch = FACTS.get(event["type"])
-    facts = fetch(event["data"]["object"]) if fetch else {}
+def _record(event: gateway.Event) -> StripeEvent | None:
+    """The event's record, or None when another delivery recorded it first (a duplicate)."""
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(
+                event_id=event.id, type=event.type, created=event.created, payload=event.payload
+            )
+    except IntegrityError:
+        logger.info("stripe event %s (%s): duplicate, ignored", event.id, event.type)
+        return None
+
+
+def event_process(*, event: gateway.Event, source: str) -> str:
+    """Record the event (once) and act on it; returns the outcome, for the log and the caller."""
+    if _is_duplicate(event):
+        return Outcome.DUPLICATE
+    handler = HANDLERS.get(event.type)
+    obj = handler.read(event.object) if handler else None
+    facts = handler.facts(obj) if handler else {}
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = StripeEvent.objects.create(
-                    event_id=event["id"],
-                    type=event["type"],
-                    created=datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC),
-                    payload=event,
-                )
-        except IntegrityError:
-            logger.info("stripe event %s (%s): duplicate, ignored", event["id"], event["type"])
-            return "duplicate"
-        handler = HANDLERS.get(event["type"])
-        if handler is None:
-            outcome = "ignored: unhandled type"
-        else:
-            outcome = handler(event["data"]["object"], source, event["id"], **facts)
+        record = _record(event)
+        if record is None:
+            return Outcome.DUPLICATE
+        outcome = handler(obj, facts, source=source, event_id=event.id) if handler else Outcome.UNHANDLED
         StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome[:300])
-    logger.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)
+    logger.info("stripe event %s (%s): %s", event.id, event.type, outcome)
     return outcome

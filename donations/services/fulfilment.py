@@ -3,17 +3,19 @@
 Each function locks the pledge row first, so concurrent deliveries of the same news (ten webhook
 retries and the donor's success page at once) are applied one after the other, and the unique
 Stripe ids make a second application a no-op: one transition, one payment, one receipt.
+
+Every function takes the `source` of the news (a PledgeTransition.Source) and records it on the moves it causes.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from donations import stripe_gateway as gateway
-from donations.models import Frequency, Payment, Pledge, PledgeStatus, Refund
+from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
 from donations.services.transitions import pledge_transition
 
 logger = logging.getLogger(__name__)
@@ -31,12 +33,19 @@ def _locked_pledge(**lookup: Any) -> Pledge | None:
     return Pledge.objects.select_for_update(of=("self",)).filter(**lookup).select_related("organization").first()
 
 
-def _at(timestamp: int | None) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else timezone.now()
+def _move(pledge: Pledge, to: str, *, source: str, event_id: str = "", note: str = "") -> Outcome:
+    moved = pledge_transition(pledge=pledge, to=to, source=source, stripe_event_id=event_id, note=note)
+    return Outcome(moved.value)
 
 
 def payment_record(
-    *, pledge: Pledge, stripe_id: str, amount: int, currency: str, payment_intent_id: str = "", paid_at=None
+    *,
+    pledge: Pledge,
+    stripe_id: str,
+    amount: int,
+    currency: str,
+    payment_intent_id: str = "",
+    paid_at: datetime | None = None,
 ) -> tuple[Payment, bool]:
     """Record money that moved, once per Stripe id; a receipt is sent after the transaction commits."""
     payment, created = Payment.objects.get_or_create(
@@ -59,42 +68,48 @@ def payment_record(
     return payment, created
 
 
-def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> str:
+def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
     """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired)."""
     with transaction.atomic():
         pledge = _locked_pledge(reference=session.reference)
         if pledge is None or (pledge.stripe_checkout_session_id not in (None, session.id)):
             logger.info("checkout session %s is not ours", session.id)
-            return "ignored: not ours"
+            return Outcome.NOT_OURS
         _link(pledge, checkout=session.id, subscription=session.subscription_id, customer=session.customer_id)
         if session.status == "expired":
-            return pledge_transition(pledge=pledge, to=S.EXPIRED, source=source, stripe_event_id=event_id).value
+            return _move(pledge, S.EXPIRED, source=source, event_id=event_id)
         if session.status != "complete":
-            return "ignored: session still open"
+            return Outcome.SESSION_OPEN
         if session.payment_status != "paid":
-            return pledge_transition(pledge=pledge, to=S.PROCESSING, source=source, stripe_event_id=event_id).value
-        if session.mode == "subscription":
-            if session.invoice_id:
-                payment_record(
-                    pledge=pledge, stripe_id=session.invoice_id, amount=session.amount_total, currency=session.currency
-                )
-            return pledge_transition(pledge=pledge, to=S.ACTIVE, source=source, stripe_event_id=event_id).value
-        payment_record(
-            pledge=pledge,
-            stripe_id=session.payment_intent_id,
-            payment_intent_id=session.payment_intent_id,
-            amount=session.amount_total,
-            currency=session.currency,
-        )
-        return pledge_transition(pledge=pledge, to=S.PAID, source=source, stripe_event_id=event_id).value
+            return _move(pledge, S.PROCESSING, source=source, event_id=event_id)
+        _session_payment_record(pledge, session)
+        to = S.ACTIVE if session.mode == "subscription" else S.PAID
+        return _move(pledge, to, source=source, event_id=event_id)
 
 
-def checkout_session_failed(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> str:
+def _session_payment_record(pledge: Pledge, session: gateway.CheckoutSession) -> None:
+    """A paid session's payment: its first invoice (monthly) or its payment intent (single gift)."""
+    if session.mode == "subscription":
+        if session.invoice_id:
+            payment_record(
+                pledge=pledge, stripe_id=session.invoice_id, amount=session.amount_total, currency=session.currency
+            )
+        return
+    payment_record(
+        pledge=pledge,
+        stripe_id=session.payment_intent_id,
+        payment_intent_id=session.payment_intent_id,
+        amount=session.amount_total,
+        currency=session.currency,
+    )
+
+
+def checkout_session_failed(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
     with transaction.atomic():
         pledge = _locked_pledge(reference=session.reference)
         if pledge is None:
-            return "ignored: not ours"
-        return pledge_transition(pledge=pledge, to=S.FAILED, source=source, stripe_event_id=event_id).value
+            return Outcome.NOT_OURS
+        return _move(pledge, S.FAILED, source=source, event_id=event_id)
 
 
 def _link(pledge: Pledge, *, checkout: str = "", subscription: str = "", customer: str = "") -> None:
@@ -111,129 +126,115 @@ def _link(pledge: Pledge, *, checkout: str = "", subscription: str = "", custome
             setattr(pledge, name, value)
 
 
-def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str, str]:
-    """(subscription id, pledge reference) of an invoice, from the current and older API shapes."""
-    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
-    subscription = gateway._id(details.get("subscription")) or gateway._id(invoice.get("subscription"))
-    reference = (details.get("metadata") or {}).get("pledge") or ""
-    return subscription, reference
+def _invoice_pledge(invoice: gateway.Invoice) -> Pledge | None:
+    return _locked_pledge(stripe_subscription_id=invoice.subscription_id) or _locked_pledge(reference=invoice.reference)
 
 
-def _invoice_payment_intent(invoice: dict[str, Any]) -> str:
-    for item in (invoice.get("payments") or {}).get("data", []):
-        payment = item.get("payment") or {}
-        if payment.get("type") == "payment_intent":
-            return gateway._id(payment.get("payment_intent"))
-    return gateway._id(invoice.get("payment_intent"))
-
-
-def invoice_facts(invoice: dict[str, Any]) -> dict[str, Any]:
+def invoice_facts(invoice: gateway.Invoice) -> dict[str, Any]:
     """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it."""
-    subscription_id, reference = _invoice_subscription(invoice)
-    intent_id = _invoice_payment_intent(invoice)
-    if not intent_id and (subscription_id or reference):
-        intent_id = gateway.invoice_payment_intent(invoice["id"])
+    intent_id = invoice.payment_intent_id
+    if not intent_id and (invoice.subscription_id or invoice.reference):
+        intent_id = gateway.invoice_payment_intent(invoice.id)
     return {"intent_id": intent_id}
 
 
-def invoice_paid(*, invoice: dict[str, Any], source: str, event_id: str = "", intent_id: str | None = None) -> str:
-    """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds)."""
-    subscription_id, reference = _invoice_subscription(invoice)
-    if intent_id is None:
-        intent_id = invoice_facts(invoice)["intent_id"]
+def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event_id: str = "") -> Outcome:
+    """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds).
+
+    `intent_id` is what invoice_facts found, asked before the transaction."""
     with transaction.atomic():
-        pledge = _locked_pledge(stripe_subscription_id=subscription_id) or _locked_pledge(reference=reference)
+        pledge = _invoice_pledge(invoice)
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
-            return "ignored: not ours"
-        _link(pledge, subscription=subscription_id, customer=gateway._id(invoice.get("customer")))
+            return Outcome.NOT_OURS
+        _link(pledge, subscription=invoice.subscription_id, customer=invoice.customer_id)
         payment_record(
             pledge=pledge,
-            stripe_id=invoice["id"],
+            stripe_id=invoice.id,
             payment_intent_id=intent_id,
-            amount=int(invoice.get("amount_paid") or 0),
-            currency=invoice.get("currency") or pledge.currency,
-            paid_at=_at((invoice.get("status_transitions") or {}).get("paid_at")),
+            amount=invoice.amount_paid,
+            currency=invoice.currency or pledge.currency,
+            paid_at=invoice.paid_at,
         )
-        return pledge_transition(pledge=pledge, to=S.ACTIVE, source=source, stripe_event_id=event_id).value
+        return _move(pledge, S.ACTIVE, source=source, event_id=event_id)
 
 
-def invoice_payment_failed(*, invoice: dict[str, Any], source: str, event_id: str = "") -> str:
+def invoice_payment_failed(*, invoice: gateway.Invoice, source: str, event_id: str = "") -> Outcome:
     """A failed monthly payment makes the gift past due, unless that invoice was paid after all (a late event)."""
-    subscription_id, reference = _invoice_subscription(invoice)
-    if invoice.get("status") == "paid" or Payment.objects.filter(stripe_id=invoice.get("id") or "").exists():
-        return "ignored: the invoice is paid"
+    if invoice.status == "paid" or Payment.objects.filter(stripe_id=invoice.id).exists():
+        return Outcome.INVOICE_PAID
     with transaction.atomic():
-        pledge = _locked_pledge(stripe_subscription_id=subscription_id) or _locked_pledge(reference=reference)
+        pledge = _invoice_pledge(invoice)
         if pledge is None or pledge.status != S.ACTIVE:
-            return "ignored: not ours or not active"
-        return pledge_transition(pledge=pledge, to=S.PAST_DUE, source=source, stripe_event_id=event_id).value
+            return Outcome.NOT_OURS_OR_NOT_ACTIVE
+        return _move(pledge, S.PAST_DUE, source=source, event_id=event_id)
 
 
-def subscription_deleted(*, subscription: dict[str, Any], source: str, event_id: str = "") -> str:
+def subscription_deleted(*, subscription: gateway.Subscription, source: str, event_id: str = "") -> Outcome:
     with transaction.atomic():
-        reference = (subscription.get("metadata") or {}).get("pledge")
-        pledge = _locked_pledge(stripe_subscription_id=subscription.get("id")) or _locked_pledge(reference=reference)
+        pledge = _locked_pledge(stripe_subscription_id=subscription.id) or _locked_pledge(
+            reference=subscription.reference
+        )
         if pledge is None:
-            return "ignored: not ours"
-        return pledge_transition(pledge=pledge, to=S.CANCELED, source=source, stripe_event_id=event_id).value
+            return Outcome.NOT_OURS
+        return _move(pledge, S.CANCELED, source=source, event_id=event_id)
 
 
-def charge_facts(charge: dict[str, Any]) -> dict[str, Any]:
+def charge_facts(charge: gateway.Charge) -> dict[str, Any]:
     """What charge_refunded needs from Stripe, fetched before any transaction: the charge's refunds (charges no
     longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata)."""
-    intent_id = gateway._id(charge.get("payment_intent"))
-    if not intent_id:
+    if not charge.payment_intent_id:
         return {"refunds": [], "reference": ""}
-    reference = (charge.get("metadata") or {}).get("pledge") or ""
-    if not reference and not Payment.objects.filter(stripe_payment_intent_id=intent_id).exists():
-        reference = (gateway.payment_intent_retrieve(intent_id).get("metadata") or {}).get("pledge") or ""
-    return {"refunds": gateway.refunds_for_charge(charge["id"]), "reference": reference}
+    reference = charge.reference
+    if not reference and not Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).exists():
+        reference = gateway.payment_intent_retrieve(charge.payment_intent_id).reference
+    return {"refunds": gateway.refunds_for_charge(charge.id), "reference": reference}
 
 
-def _payment_for_charge(charge: dict[str, Any], reference: str) -> Payment | None:
+def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | None:
     """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid)."""
-    intent_id = gateway._id(charge.get("payment_intent"))
-    if not intent_id:
+    if not charge.payment_intent_id:
         return None
-    payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).select_related("pledge").first()
+    payment = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).select_related("pledge").first()
     if payment:
         return payment
     pledge = _locked_pledge(reference=reference)
     if pledge is None:
-        customer = gateway._id(charge.get("customer"))
-        if customer and Pledge.objects.filter(stripe_customer_id=customer).exists():
+        if charge.customer_id and Pledge.objects.filter(stripe_customer_id=charge.customer_id).exists():
             # A monthly payment's refund, before its invoice.paid: fail, so Stripe delivers it again later.
-            raise NotYetRecorded(f"charge {charge.get('id')} of a known customer has no payment yet")
+            raise NotYetRecorded(f"charge {charge.id} of a known customer has no payment yet")
         return None
     if pledge.frequency != Frequency.ONCE:
         return None
+    return _charge_payment_record(pledge, charge, source)
+
+
+def _charge_payment_record(pledge: Pledge, charge: gateway.Charge, source: str) -> Payment:
     payment, _ = payment_record(
         pledge=pledge,
-        stripe_id=intent_id,
-        payment_intent_id=intent_id,
-        amount=int(charge.get("amount") or 0),
-        currency=charge.get("currency") or pledge.currency,
-        paid_at=_at(charge.get("created")),
+        stripe_id=charge.payment_intent_id,
+        payment_intent_id=charge.payment_intent_id,
+        amount=charge.amount,
+        currency=charge.currency or pledge.currency,
+        paid_at=charge.created,
     )
-    pledge_transition(pledge=pledge, to=S.PAID, source="webhook", note="paid, learnt from a refund")
+    _move(pledge, S.PAID, source=source, note="paid, learnt from a refund")
     return payment
 
 
 def charge_refunded(
-    *, charge: dict[str, Any], source: str, event_id: str = "", refunds: list | None = None, reference: str = ""
+    *, charge: gateway.Charge, refunds: list[gateway.Refund], reference: str, source: str, event_id: str = ""
 ) -> str:
-    """Record every refund of a charge, whoever made it (portal staff or Stripe's dashboard)."""
-    if refunds is None:
-        facts = charge_facts(charge)
-        refunds, reference = facts["refunds"], facts["reference"]
+    """Record every refund of a charge, whoever made it (portal staff or Stripe's dashboard).
+
+    `refunds` and `reference` are what charge_facts found, asked before the transaction."""
     with transaction.atomic():
-        payment = _payment_for_charge(charge, reference)
+        payment = _payment_for_charge(charge, reference, source)
         if payment is None:
-            return "ignored: not ours"
+            return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
-        new = sum(refund_record(payment=payment, refund=refund) for refund in refunds)
+        new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in refunds)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
-        return f"{new} refund(s) recorded"
+        return Outcome.REFUNDS_RECORDED.format(count=new)
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
@@ -242,24 +243,24 @@ def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -
         pledge = _locked_pledge(pk=payment.pledge_id)
         refunded = payment.refunds.counted().total()
         if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
-            pledge_transition(pledge=pledge, to=S.REFUNDED, source=source, stripe_event_id=event_id)
+            _move(pledge, S.REFUNDED, source=source, event_id=event_id)
 
 
-def refund_record(
-    *, payment: Payment, refund: dict[str, Any], source: str = Refund.Source.STRIPE, request_key: str | None = None
-) -> int:
-    """Record one refund, once per Stripe id, keeping its status current. Returns 1 when it is new and counts."""
-    status = refund.get("status") or "succeeded"
+def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, request_key: str | None = None) -> int:
+    """Record one refund, once per Stripe id, keeping its status current. Returns 1 when it is new and counts.
+
+    `source` is a Refund.Source: who made the refund (portal staff, or Stripe's dashboard)."""
+    status = refund.status or "succeeded"
     record, created = Refund.objects.get_or_create(
-        stripe_refund_id=refund["id"],
+        stripe_refund_id=refund.id,
         defaults={
             "payment": payment,
             "organization_id": payment.organization_id,
-            "amount": int(refund.get("amount") or 0),
-            "currency": (refund.get("currency") or payment.currency).upper(),
+            "amount": refund.amount,
+            "currency": refund.currency or payment.currency.upper(),
             "status": status,
             "source": source,
-            "refunded_at": _at(refund.get("created")),
+            "refunded_at": refund.created or timezone.now(),
             "request_key": request_key,
         },
     )
@@ -268,15 +269,13 @@ def refund_record(
     return int(created and status in Refund.COUNTED)
 
 
-def refund_updated(*, refund: dict[str, Any], source: str, event_id: str = "") -> str:
+def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
     """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
     with transaction.atomic():
-        payment = Payment.objects.filter(
-            stripe_payment_intent_id=gateway._id(refund.get("payment_intent")) or None
-        ).first()
+        payment = Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None).first()
         if payment is None:
-            return "ignored: not ours"
+            return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)
-        refund_record(payment=payment, refund=refund)
+        refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
-        return f"refund {refund.get('id')}: {refund.get('status')}"
+        return Outcome.REFUND_UPDATED.format(id=refund.id, status=refund.status)

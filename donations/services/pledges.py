@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.money import processing_fee
 from donations import stripe_gateway as gateway
-from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
+from donations.models import Frequency, Pledge, PledgeStatus
 from donations.services.transitions import pledge_transition
 from orgs.models import Organization, Program
 
@@ -137,7 +137,7 @@ def pledge_checkout(*, pledge: Pledge, base_url: str) -> str:
     return session.url
 
 
-def pledge_abandon(*, pledge: Pledge) -> None:
+def pledge_abandon(*, pledge: Pledge, source: str) -> None:
     """The donor cancelled at Checkout: expire the session so it cannot be paid later, and record it."""
     if pledge.status != PledgeStatus.PENDING:
         return
@@ -149,7 +149,7 @@ def pledge_abandon(*, pledge: Pledge) -> None:
         except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
             # Still open at Stripe: if the donor pays on it after all, the webhook records the payment.
             logger.info("pledge %s: could not expire its session (%s)", pledge.reference, type(exc).__name__)
-    pledge_transition(pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR)
+    pledge_transition(pledge=pledge, to=PledgeStatus.ABANDONED, source=source)
 
 
 def pledge_stop_monthly(*, pledge: Pledge, source: str) -> None:
@@ -163,6 +163,6 @@ def pledge_stop_monthly(*, pledge: Pledge, source: str) -> None:
             )
         except gateway.StripeRejected:
             subscription = gateway.subscription_retrieve(pledge.stripe_subscription_id)
-            if subscription.get("status") != "canceled":
+            if subscription.status != "canceled":
                 raise
     pledge_transition(pledge=pledge, to=PledgeStatus.CANCELED, source=source)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from donations import stripe_gateway as gateway
-from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.models import Outcome, Pledge, PledgeStatus, PledgeTransition
 from donations.services.events import event_process
 from donations.services.fulfilment import checkout_session_apply
 
@@ -47,7 +47,7 @@ def stripe_reconcile(*, pending_older_than: timedelta, events_since: timedelta) 
     for event in gateway.events_list(created_gte=since):
         report.events_seen += 1
         outcome = event_process(event=event, source=PledgeTransition.Source.RECONCILE)
-        if outcome != "duplicate":
+        if outcome != Outcome.DUPLICATE:
             report.events_applied += 1
-            report.outcomes.append(f"{event['id']} {event['type']}: {outcome}")
+            report.outcomes.append(f"{event.id} {event.type}: {outcome}")
     return report

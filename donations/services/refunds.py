@@ -14,11 +14,12 @@ def payment_refundable(payment: Payment) -> int:
     return payment.amount - payment.refunds.counted().total()
 
 
-def refund_issue(*, payment: Payment, amount: int, request_key: str) -> Refund:
+def refund_issue(*, payment: Payment, amount: int, request_key: str, source: str) -> Refund:
     """Refund `amount` of a payment through Stripe. Raises ValidationError (bad amount) or the gateway's errors.
 
     `request_key` comes from the confirmation page (one per page shown): the same confirmation sent twice
     reaches Stripe with the same idempotency key and makes one refund; a new confirmation makes a new one.
+    `source` (a PledgeTransition.Source) is recorded if the refund settles the pledge.
     """
     existing = Refund.objects.filter(request_key=request_key).first()
     if existing:
@@ -38,9 +39,9 @@ def refund_issue(*, payment: Payment, amount: int, request_key: str) -> Refund:
         reference=payment.pledge.reference,
     )
     refund_record(payment=payment, refund=stripe_refund, source=Refund.Source.STAFF, request_key=request_key)
-    refund_settle_pledge(payment=payment, source="staff")
-    if stripe_refund.get("status") not in Refund.COUNTED:
+    refund_settle_pledge(payment=payment, source=source)
+    if stripe_refund.status not in Refund.COUNTED:
         raise ValidationError(
-            _("Stripe could not make this refund (status: %(status)s).") % {"status": stripe_refund.get("status")}
+            _("Stripe could not make this refund (status: %(status)s).") % {"status": stripe_refund.status}
         )
-    return Refund.objects.get(stripe_refund_id=stripe_refund["id"])
+    return Refund.objects.get(stripe_refund_id=stripe_refund.id)

@@ -71,7 +71,7 @@ def test_refund_larger_than_the_payment_is_rejected_with_stripes_message(stripe_
     again = gateway.refund_create(
         payment_intent_id=paid.payment_intent_id, amount=500, idempotency_key="r2", reference="x"
     )
-    assert refund["id"] == again["id"] and refund["amount"] == 500
+    assert refund.id == again.id and refund.amount == 500
 
 
 def test_rate_limit_counts_in_redis_when_redis_url_is_set(settings):
