@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -177,38 +176,6 @@ def test_event_log_shows_the_payload(superuser_client, client):
     assert "cus_log" in page and "ignored: unhandled type" in page
 
 
-def test_staff_invite_a_member_who_sets_a_password_and_reads_reports(superuser_client, org_a):
-    org = org_a
-    page = superuser_client.get(f"/admin/orgs/organization/{org.pk}/change/")
-    assert f"/admin/orgs/organization/{org.pk}/invite/" in page.text
-    response = superuser_client.post(
-        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "New.Member@Example.org", "role": "viewer"}
-    )
-    assert response.status_code == 302
-    message = mail.outbox[-1]
-    assert message.to == ["new.member@example.org"]
-    reset_url = next(line for line in message.body.splitlines() if "/accounts/reset/" in line).strip()
-    path = reset_url[reset_url.index("/accounts/") :]
-
-    member = Client(HTTP_HOST="127.0.0.1")
-    form_page = member.get(path, follow=True)
-    assert form_page.status_code == 200 and "Choose a new password" in form_page.text
-    done = member.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
-    )
-    assert done.status_code == 302
-    assert member.login(username="new.member@example.org", password="a long new passphrase 42")
-    assert member.get("/reports/alpha/").status_code == 200
-    assert member.get("/admin/").status_code == 302
-
-
-def test_sign_in_page_is_in_the_portals_look(client):
-    page = client.get("/accounts/login/")
-    assert page.status_code == 200 and "Organization sign-in" in page.text and "navbar" in page.text
-    assert client.get("/accounts/password_reset/").status_code == 200
-
-
 def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, giving_org, staff_without_permissions):
     from django.contrib.auth.models import Permission
 
@@ -222,60 +189,3 @@ def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, giving_org,
     response = _action(auditor, "payment", "refund", [payment], apply="1", amount="5", request_key="a" * 32)
     assert not Refund.objects.exists()
     assert response.status_code == 200
-
-
-def test_invite_handles_taken_usernames_and_unsendable_email(superuser_client, org_a, settings):
-    from django.contrib.auth import get_user_model
-
-    org = org_a
-    factories.user(username="taken@example.org", email="someone-else@example.org")
-    response = superuser_client.post(
-        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "Taken@Example.org", "role": "viewer"}
-    )
-    assert response.status_code == 302
-    invited = get_user_model().objects.get(email="taken@example.org")
-    assert invited.username.startswith("member-") and not invited.has_usable_password()
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens there
-    response = superuser_client.post(
-        f"/admin/orgs/organization/{org.pk}/invite/", {"email": "offline@example.org", "role": "viewer"}, follow=True
-    )
-    assert "the email could not be sent" in response.text
-    assert get_user_model().objects.get(email="offline@example.org").memberships.count() == 1
-
-
-def test_an_invited_member_can_ask_for_a_new_link_from_the_sign_in_page(superuser_client, org_a):
-    org = org_a
-    superuser_client.post(f"/admin/orgs/organization/{org.pk}/invite/", {"email": "late@example.org", "role": "viewer"})
-    mail.outbox.clear()
-    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "late@example.org"})
-    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body
-    mail.outbox.clear()
-    stranger = factories.user(username="nobody", email="nopass@example.org")
-    stranger.set_unusable_password()
-    stranger.save()
-    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "nopass@example.org"})
-    assert mail.outbox == []  # no password and no membership: not an account the portal invited
-
-
-def test_sign_in_is_case_insensitive(db):
-    factories.member(organization=factories.giving_organization(), username="kim@example.org", password="right-pass-1")
-    client = Client(HTTP_HOST="127.0.0.1")
-    assert (
-        client.post("/accounts/login/", {"username": "Kim@Example.org", "password": "right-pass-1"}).status_code == 302
-    )
-
-
-def test_sign_in_attempts_are_throttled(settings, db):
-    settings.LOGIN_RATE_LIMIT = 3
-    factories.member(organization=factories.giving_organization(), username="lee@example.org", password="right-pass-1")
-    guesser = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.4")
-    for _ in range(3):
-        assert "Too many" not in guesser.post("/accounts/login/", {"username": "lee@example.org", "password": "x"}).text
-    blocked = guesser.post("/accounts/login/", {"username": "lee@example.org", "password": "right-pass-1"})
-    assert blocked.status_code == 200 and "Too many sign-in attempts" in blocked.text
-    admin_guess = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="198.51.100.5")
-    for _ in range(3):
-        admin_guess.post("/admin/login/", {"username": "boss", "password": "x"})
-    assert "Too many sign-in attempts" in admin_guess.post("/admin/login/", {"username": "boss", "password": "x"}).text
