@@ -127,6 +127,7 @@ def test_partial_then_full_refund_through_stripe(client, superuser_client, strip
     assert Pledge.objects.get().status == PledgeStatus.REFUNDED
 
 
+@pytest.mark.slow  # waits out the SDK's real retry back-off
 def test_refund_failure_from_stripe_is_shown_and_nothing_is_recorded(
     client, superuser_client, stripe_sandbox, giving_org
 ):

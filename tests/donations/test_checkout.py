@@ -96,6 +96,7 @@ def test_cancel_at_checkout_says_nothing_was_charged_with_the_form_filled_in(cli
     assert pledge.status == PledgeStatus.EXPIRED and not Payment.objects.exists()
 
 
+@pytest.mark.slow  # waits out the SDK's real retry back-off
 def test_stripe_down_keeps_the_pledge_and_a_retry_makes_one_session(client, stripe_sandbox, giving_org):
     stripe_sandbox.set_fault("error", count=3)  # the first try and both network retries fail
     response = give(client, giving_org)
@@ -114,6 +115,7 @@ def test_stripe_down_keeps_the_pledge_and_a_retry_makes_one_session(client, stri
     assert Pledge.objects.count() == 1
 
 
+@pytest.mark.slow  # waits out real timeouts
 def test_stripe_timeout_then_retry_makes_one_session(client, stripe_sandbox, giving_org, settings):
     settings.STRIPE_TIMEOUT_SECONDS = 1
     stripe_sandbox.set_fault("timeout", count=3, delay=1.5)

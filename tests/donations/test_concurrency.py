@@ -80,6 +80,7 @@ def test_ten_deliveries_of_a_monthly_invoice_at_once(stripe_sandbox, giving_org_
     assert PledgeTransition.objects.filter(pledge=pledge, to_status="active").count() == 1
 
 
+@pytest.mark.slow  # waits on a real slow answer
 def test_the_give_submit_holds_no_lock_while_waiting_on_stripe(stripe_sandbox, giving_org, settings):
     import time
 

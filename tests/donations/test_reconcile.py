@@ -69,6 +69,7 @@ def test_recent_pending_pledges_are_left_alone(client, stripe_sandbox, giving_or
     assert Pledge.objects.get().status == PledgeStatus.PENDING
 
 
+@pytest.mark.slow  # waits out the SDK's real retry back-off
 def test_reconcile_reports_stripe_unreachable(client, stripe_sandbox, giving_org):
     from django.core.management import CommandError
 

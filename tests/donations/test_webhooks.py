@@ -8,6 +8,7 @@ from tests.donations.conftest import deliver, events_by_type, give, new_events, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow  # waits out the SDK's real retry back-off
 def test_handling_failure_rolls_back_and_answers_500(client, stripe_sandbox, giving_org):
     give(client, giving_org)
     pledge = Pledge.objects.get()
