@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: development mode on SQLite, no keys, no services.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install setup lint check pytest admin-password clean system-deps
+.PHONY: run test install setup lint check pytest pytest-fast admin-password clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -43,6 +43,11 @@ check: install
 
 pytest: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The fast loop while working: everything but the tests marked slow (subprocesses, real timeouts, browsers,
+# migrations). `make test` still runs them all.
+pytest-fast: install
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 # The system packages the suite needs (Chromium, gettext, a Korean font) are owned by .ci/system-deps: it installs
 # what is missing when it can (as root or with passwordless sudo), else stops with the one command to run.

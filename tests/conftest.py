@@ -1,4 +1,16 @@
-"""Shared fixtures: personas and helpers. See tests/factories.py for the objects."""
+"""Shared fixtures: the personas and the two organizations they belong to. See tests/factories.py for the objects.
+
+Personas (each ``<persona>`` is a user; ``<persona>_client`` is a test client signed in as that user):
+
+- ``client``: anonymous, signed in as nobody
+- ``donor``: an account with no membership and no staff rights
+- ``member_a`` / ``member_b``: a viewer of organization A (``org_a``) / of organization B (``org_b``)
+- ``staff_without_permissions``: ``is_staff`` and nothing else (reaches the admin's door, may do nothing)
+- ``superuser``: staff with every permission
+
+``org_a`` ("Alpha Aid", /alpha/) and ``org_b`` ("Beta Care", /beta/) both take gifts; tests prove that a member of
+one never sees the other's data.
+"""
 
 import pytest
 from django.test import Client
@@ -6,21 +18,26 @@ from django.test import Client
 from tests import factories
 
 
+def _signed_in(user) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def client() -> Client:
+    """Anonymous: nobody is signed in."""
     return Client(HTTP_HOST="127.0.0.1")
 
 
 @pytest.fixture
-def staff_user(db):
-    return factories.staff(username="staff")
+def org_a(db):
+    return factories.giving_organization(name="Alpha Aid", slug="alpha")
 
 
 @pytest.fixture
-def staff_client(staff_user) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(staff_user)
-    return client
+def org_b(db):
+    return factories.giving_organization(name="Beta Care", slug="beta")
 
 
 @pytest.fixture
@@ -30,9 +47,47 @@ def donor(db):
 
 @pytest.fixture
 def donor_client(donor) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(donor)
-    return client
+    return _signed_in(donor)
+
+
+@pytest.fixture
+def member_a(org_a):
+    return factories.member(organization=org_a, username="member-a")
+
+
+@pytest.fixture
+def member_a_client(member_a) -> Client:
+    return _signed_in(member_a)
+
+
+@pytest.fixture
+def member_b(org_b):
+    return factories.member(organization=org_b, username="member-b")
+
+
+@pytest.fixture
+def member_b_client(member_b) -> Client:
+    return _signed_in(member_b)
+
+
+@pytest.fixture
+def staff_without_permissions(db):
+    return factories.user(username="staff-without-permissions", is_staff=True)
+
+
+@pytest.fixture
+def staff_without_permissions_client(staff_without_permissions) -> Client:
+    return _signed_in(staff_without_permissions)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.staff(username="superuser")
+
+
+@pytest.fixture
+def superuser_client(superuser) -> Client:
+    return _signed_in(superuser)
 
 
 def pytest_report_header(config) -> str:

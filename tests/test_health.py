@@ -16,6 +16,7 @@ def test_healthz_is_200_when_the_database_answers(client):
     assert "no-cache" in response["Cache-Control"]
 
 
+@pytest.mark.slow  # a fresh interpreter
 @pytest.mark.parametrize(
     "database_url",
     [

@@ -22,6 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.slow  # runs `make run` in a subprocess
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

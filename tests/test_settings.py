@@ -25,18 +25,21 @@ def _run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess
     )
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_production_refuses_to_start_without_a_secret_key():
     result = _run(["manage.py", "check"], {"DJANGO_DEBUG": "0"})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_production_refuses_a_short_or_development_secret_key():
     result = _run(["manage.py", "check"], {**PRODUCTION, "DJANGO_SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_check_deploy_is_clean_in_production(tmp_path):
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -46,6 +49,7 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_development_mode_starts_without_any_setting(tmp_path):
     result = _run(["manage.py", "check"], {"DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert result.returncode == 0, result.stderr
@@ -61,6 +65,7 @@ def _setting(expression: str, env: dict[str, str]) -> str:
     return result.stdout.strip()
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_database_url_and_redis_url_switch_backends():
     env = {**PRODUCTION, "DATABASE_URL": "postgres://u@db.example:5432/portal", "REDIS_URL": "redis://127.0.0.1:6379/1"}
     assert _setting("settings.DATABASES['default']['ENGINE']", env) == "django.db.backends.postgresql"
@@ -68,6 +73,7 @@ def test_database_url_and_redis_url_switch_backends():
     assert _setting("settings.CACHES['default']['BACKEND']", {"DJANGO_DEBUG": "1"}).endswith("LocMemCache")
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_production_serves_hashed_compressed_static_files(tmp_path):
     static_root = tmp_path / "static"
     result = _run(
@@ -114,6 +120,7 @@ def test_env_helpers_read_values(monkeypatch):
         env_int("X_INT", 0)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_live_stripe_key_switches_the_sandbox_off_and_needs_the_webhook_secret():
     live = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_example"}
     result = _run(["manage.py", "check"], live)

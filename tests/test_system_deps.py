@@ -16,6 +16,8 @@ BASH = shutil.which("bash")
 BASIC_TOOLS = ("bash", "grep", "env")
 ALL = ("chromium", "gettext", "fonts-nanum")
 
+pytestmark = pytest.mark.slow  # each test runs .ci/system-deps (or make) in a subprocess
+
 
 def _fake(bin_dir: Path, name: str, body: str) -> Path:
     path = bin_dir / name

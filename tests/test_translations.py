@@ -57,6 +57,7 @@ def _copy_sources(destination: Path) -> None:
     shutil.copy2(BASE_DIR / "manage.py", destination / "manage.py")
 
 
+@pytest.mark.slow  # runs makemessages
 def test_every_string_has_its_korean_translation(tmp_path):
     """Extract the strings afresh: a new or changed English string without its Korean fails here."""
     msgattrib = _gettext_tool("msgattrib")
@@ -89,6 +90,7 @@ def test_every_string_has_its_korean_translation(tmp_path):
     )
 
 
+@pytest.mark.slow  # runs msgfmt
 def test_the_committed_mo_is_compiled_from_the_committed_po(tmp_path):
     """The .mo the server reads says what the .po says (compared as catalogues, not as bytes)."""
     msgfmt = _gettext_tool("msgfmt")

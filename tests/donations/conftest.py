@@ -6,6 +6,7 @@ import urllib.request
 import pytest
 from django.core import mail
 
+from donations.models import Pledge
 from tests import factories
 from tests.donations.webhook_helpers import post_event
 
@@ -25,14 +26,16 @@ def stripe_sandbox(settings):
 
 
 @pytest.fixture
-def hhk(db):
+def giving_org_with_program(db):
+    """Helping Hands Korea: takes gifts, with one program (Foster care) a gift can go to."""
     org = factories.giving_organization(name="Helping Hands Korea", slug="helping-hands-korea")
     factories.program(organization=org, name="Foster care", slug="foster-care")
     return org
 
 
 @pytest.fixture
-def link(db):
+def giving_org(db):
+    """Liberty in North Korea: takes gifts, no programs."""
     return factories.giving_organization(name="Liberty in North Korea", slug="liberty-in-north-korea")
 
 
@@ -92,3 +95,25 @@ def sandbox_state(server) -> dict:
 
 def receipts() -> list:
     return [m for m in mail.outbox if "receipt" in m.subject.lower()]
+
+
+def give(client, org, **overrides):
+    """Send the Give form (already reviewed) for a gift to org."""
+    return client.post(f"/donations/give/{org.slug}/", give_data(**overrides))
+
+
+def checkout_session(server, pledge) -> dict:
+    """The sandbox's Checkout Session for a pledge."""
+    return server.store.get("checkout.session", pledge.stripe_checkout_session_id)
+
+
+def events_by_type(events: list[dict]) -> dict[str, dict]:
+    return {e["type"]: e for e in events}
+
+
+def start_monthly_gift(client, server, org) -> tuple:
+    """A monthly KRW gift paid on the checkout page, its events not yet delivered: (pledge, events by type)."""
+    give(client, org, frequency="monthly", currency="KRW", amount_choice="50000")
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    return pledge, events_by_type(new_events(server))

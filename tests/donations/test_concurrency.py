@@ -42,9 +42,9 @@ def _in_threads(actions) -> list:
     return results
 
 
-def test_ten_deliveries_and_the_success_page_at_once(stripe_sandbox, link):
+def test_ten_deliveries_and_the_success_page_at_once(stripe_sandbox, giving_org):
     donor = Client(HTTP_HOST="127.0.0.1")
-    donor.post(f"/donations/give/{link.slug}/", give_data())
+    donor.post(f"/donations/give/{giving_org.slug}/", give_data())
     pledge = Pledge.objects.get()
     _, location, _ = pay_on_checkout_page(pledge.stripe_checkout_url)
     completed = next(e for e in new_events(stripe_sandbox) if e["type"] == "checkout.session.completed")
@@ -65,9 +65,12 @@ def test_ten_deliveries_and_the_success_page_at_once(stripe_sandbox, link):
     assert len(receipts()) == 1
 
 
-def test_ten_deliveries_of_a_monthly_invoice_at_once(stripe_sandbox, hhk):
+def test_ten_deliveries_of_a_monthly_invoice_at_once(stripe_sandbox, giving_org_with_program):
     donor = Client(HTTP_HOST="127.0.0.1")
-    donor.post(f"/donations/give/{hhk.slug}/", give_data(frequency="monthly", currency="KRW", amount_choice="50000"))
+    donor.post(
+        f"/donations/give/{giving_org_with_program.slug}/",
+        give_data(frequency="monthly", currency="KRW", amount_choice="50000"),
+    )
     pledge = Pledge.objects.get()
     pay_on_checkout_page(pledge.stripe_checkout_url)
     invoice_paid = next(e for e in new_events(stripe_sandbox) if e["type"] == "invoice.paid")
@@ -77,7 +80,8 @@ def test_ten_deliveries_of_a_monthly_invoice_at_once(stripe_sandbox, hhk):
     assert PledgeTransition.objects.filter(pledge=pledge, to_status="active").count() == 1
 
 
-def test_the_give_submit_holds_no_lock_while_waiting_on_stripe(stripe_sandbox, link, settings):
+@pytest.mark.slow  # waits on a real slow answer
+def test_the_give_submit_holds_no_lock_while_waiting_on_stripe(stripe_sandbox, giving_org, settings):
     import time
 
     from django.db import transaction
@@ -89,7 +93,7 @@ def test_the_give_submit_holds_no_lock_while_waiting_on_stripe(stripe_sandbox, l
 
     def give():
         try:
-            result["status"] = donor.post(f"/donations/give/{link.slug}/", give_data()).status_code
+            result["status"] = donor.post(f"/donations/give/{giving_org.slug}/", give_data()).status_code
         finally:
             connection.close()
 

@@ -25,8 +25,8 @@ def _paid_monthly_gift(client, stripe_sandbox, org) -> Pledge:
     return pledge
 
 
-def test_invoice_from_a_webhook_payload_is_in_portal_terms(client, stripe_sandbox, hhk):
-    pledge = _paid_monthly_gift(client, stripe_sandbox, hhk)
+def test_invoice_from_a_webhook_payload_is_in_portal_terms(client, stripe_sandbox, giving_org_with_program):
+    pledge = _paid_monthly_gift(client, stripe_sandbox, giving_org_with_program)
     event = next(e for e in new_events(stripe_sandbox) if e["type"] == "invoice.paid")
     invoice = gateway.Invoice.from_stripe(event["data"]["object"])
     session = stripe_sandbox.store.get("checkout.session", pledge.stripe_checkout_session_id)
@@ -38,8 +38,8 @@ def test_invoice_from_a_webhook_payload_is_in_portal_terms(client, stripe_sandbo
     assert invoice.payment_intent_id in ("", gateway.invoice_payment_intent(invoice.id))
 
 
-def test_refunds_and_charges_are_typed(client, stripe_sandbox, link):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_refunds_and_charges_are_typed(client, stripe_sandbox, giving_org):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     pledge = Pledge.objects.get()
     pay_on_checkout_page(pledge.stripe_checkout_url)
     intent_id = stripe_sandbox.store.get("checkout.session", pledge.stripe_checkout_session_id)["payment_intent"]
@@ -54,8 +54,8 @@ def test_refunds_and_charges_are_typed(client, stripe_sandbox, link):
     assert gateway.payment_intent_retrieve(intent_id).reference == pledge.reference
 
 
-def test_subscription_and_events_are_typed(client, stripe_sandbox, hhk):
-    pledge = _paid_monthly_gift(client, stripe_sandbox, hhk)
+def test_subscription_and_events_are_typed(client, stripe_sandbox, giving_org_with_program):
+    pledge = _paid_monthly_gift(client, stripe_sandbox, giving_org_with_program)
     subscription_id = stripe_sandbox.store.get("checkout.session", pledge.stripe_checkout_session_id)["subscription"]
     subscription = gateway.subscription_retrieve(subscription_id)
     assert (subscription.id, subscription.status, subscription.reference) == (

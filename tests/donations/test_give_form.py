@@ -137,3 +137,11 @@ def test_change_something_brings_the_form_back_filled_in(client, org):
     response = client.post("/donations/give/hhk/", _data(edit="1", dedication="For Min-ji"))
     assert response.status_code == 200
     assert 'value="For Min-ji"' in response.text
+
+
+def test_organization_name_cannot_inject_html_into_the_form(client):
+    from tests import factories
+
+    org = factories.giving_organization(name='Evil <img src=x onerror="alert(1)">', slug="evil")
+    text = client.get(org.get_absolute_url()).text
+    assert "<img src=x" not in text and "&lt;img src=x" in text

@@ -9,18 +9,20 @@ from tests.donations.conftest import give_data, pay_on_checkout_page, receipts
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_krw_monthly_and_usd_once_through_real_webhooks(live_server, stripe_sandbox, hhk, link):
+def test_krw_monthly_and_usd_once_through_real_webhooks(
+    live_server, stripe_sandbox, giving_org_with_program, giving_org
+):
     stripe_sandbox.set_webhook_url(live_server.url + "/donations/stripe/webhook/")
     donor = Client(HTTP_HOST="127.0.0.1")
-    program = hhk.programs.get()
+    program = giving_org_with_program.programs.get()
 
     monthly = donor.post(
-        f"/donations/give/{hhk.slug}/",
+        f"/donations/give/{giving_org_with_program.slug}/",
         give_data(
             frequency="monthly", currency="KRW", amount_choice="50000", program=str(program.pk), share_identity="on"
         ),
     )
-    once = donor.post(f"/donations/give/{link.slug}/", give_data(submission_key="c" * 32, amount_choice="2500"))
+    once = donor.post(f"/donations/give/{giving_org.slug}/", give_data(submission_key="c" * 32, amount_choice="2500"))
     assert monthly.status_code == once.status_code == 303
     for response in (monthly, once):
         status, location, _ = pay_on_checkout_page(response["Location"])  # webhooks are delivered before it answers

@@ -26,18 +26,18 @@ def _refunded_cell(html: str) -> str:
     return cell.group(1).strip()
 
 
-def test_admin_refunded_column_counts_only_counted_refunds(staff_client):
+def test_admin_refunded_column_counts_only_counted_refunds(superuser_client):
     payment = _payment(5000)
     factories.refund(payment=payment, amount=1000, status="succeeded")
     factories.refund(payment=payment, amount=3000, status="failed")
-    response = staff_client.get("/admin/donations/payment/")
+    response = superuser_client.get("/admin/donations/payment/")
     assert response.status_code == 200
     assert _refunded_cell(response.content.decode()) == "US$10.00"
 
 
-def test_admin_refunded_column_is_empty_when_every_refund_failed(staff_client):
+def test_admin_refunded_column_is_empty_when_every_refund_failed(superuser_client):
     factories.refund(payment=_payment(5000), amount=3000, status="failed")
-    cell = _refunded_cell(staff_client.get("/admin/donations/payment/").content.decode())
+    cell = _refunded_cell(superuser_client.get("/admin/donations/payment/").content.decode())
     assert "US$" not in cell  # the admin's empty-value mark, as for a payment never refunded
 
 

@@ -27,13 +27,18 @@ def _snapshot():
     )
 
 
-def test_missed_webhooks_are_caught_up_once(client, stripe_sandbox, link, hhk, django_capture_on_commit_callbacks):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_missed_webhooks_are_caught_up_once(
+    client, stripe_sandbox, giving_org, giving_org_with_program, django_capture_on_commit_callbacks
+):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     client.post(
-        f"/donations/give/{hhk.slug}/",
+        f"/donations/give/{giving_org_with_program.slug}/",
         give_data(submission_key="c" * 32, frequency="monthly", currency="KRW", amount_choice="50000"),
     )
-    once, monthly = Pledge.objects.get(organization=link), Pledge.objects.get(organization=hhk)
+    once, monthly = (
+        Pledge.objects.get(organization=giving_org),
+        Pledge.objects.get(organization=giving_org_with_program),
+    )
     pay_on_checkout_page(once.stripe_checkout_url)  # no webhook URL: nothing reaches the portal
     pay_on_checkout_page(monthly.stripe_checkout_url)
     stripe_sandbox.advance(
@@ -57,14 +62,15 @@ def test_missed_webhooks_are_caught_up_once(client, stripe_sandbox, link, hhk, d
     assert "0 of" in second
 
 
-def test_recent_pending_pledges_are_left_alone(client, stripe_sandbox, link):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_recent_pending_pledges_are_left_alone(client, stripe_sandbox, giving_org):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     output = _reconcile()
     assert "Checked 0 session(s)" in output
     assert Pledge.objects.get().status == PledgeStatus.PENDING
 
 
-def test_reconcile_reports_stripe_unreachable(client, stripe_sandbox, link):
+@pytest.mark.slow  # waits out the SDK's real retry back-off
+def test_reconcile_reports_stripe_unreachable(client, stripe_sandbox, giving_org):
     from django.core.management import CommandError
 
     stripe_sandbox.set_fault("error", count=10)

@@ -40,29 +40,34 @@ def _paid_then_refunded_at_stripe(client, stripe_sandbox, org) -> Pledge:
     return pledge
 
 
-def test_reconciliation_records_reconcile_on_a_payment_learnt_from_a_refund(client, stripe_sandbox, link):
-    pledge = _paid_then_refunded_at_stripe(client, stripe_sandbox, link)
+def test_reconciliation_records_reconcile_on_a_payment_learnt_from_a_refund(client, stripe_sandbox, giving_org):
+    pledge = _paid_then_refunded_at_stripe(client, stripe_sandbox, giving_org)
     _reconcile()
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.REFUNDED and Payment.objects.filter(pledge=pledge).count() == 1
     assert _sources(pledge) == [("paid", "reconcile"), ("refunded", "reconcile")]
 
 
-def test_webhook_records_webhook_on_a_payment_learnt_from_a_refund(client, stripe_sandbox, link):
-    pledge = _paid_then_refunded_at_stripe(client, stripe_sandbox, link)
+def test_webhook_records_webhook_on_a_payment_learnt_from_a_refund(client, stripe_sandbox, giving_org):
+    pledge = _paid_then_refunded_at_stripe(client, stripe_sandbox, giving_org)
     refunded = [e for e in new_events(stripe_sandbox) if e["type"] == "charge.refunded"]
     deliver(client, refunded)
     pledge.refresh_from_db()
     assert _sources(pledge) == [("paid", "webhook"), ("refunded", "webhook")]
 
 
-def test_reconciliation_records_reconcile_on_sessions_and_invoices(client, stripe_sandbox, link, hhk):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_reconciliation_records_reconcile_on_sessions_and_invoices(
+    client, stripe_sandbox, giving_org, giving_org_with_program
+):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     client.post(
-        f"/donations/give/{hhk.slug}/",
+        f"/donations/give/{giving_org_with_program.slug}/",
         give_data(submission_key="c" * 32, frequency="monthly", currency="KRW", amount_choice="50000"),
     )
-    once, monthly = Pledge.objects.get(organization=link), Pledge.objects.get(organization=hhk)
+    once, monthly = (
+        Pledge.objects.get(organization=giving_org),
+        Pledge.objects.get(organization=giving_org_with_program),
+    )
     pay_on_checkout_page(once.stripe_checkout_url)
     pay_on_checkout_page(monthly.stripe_checkout_url)
     subscription = stripe_sandbox.store.get("checkout.session", monthly.stripe_checkout_session_id)["subscription"]
@@ -73,22 +78,22 @@ def test_reconciliation_records_reconcile_on_sessions_and_invoices(client, strip
     assert _sources(monthly) == [("active", "reconcile"), ("past_due", "reconcile")]
 
 
-def test_return_page_records_return_page(client, stripe_sandbox, link):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_return_page_records_return_page(client, stripe_sandbox, giving_org):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     pledge = Pledge.objects.get()
     _, location, _ = pay_on_checkout_page(pledge.stripe_checkout_url)
     client.get(location.replace("http://testserver", ""))
     assert _sources(pledge) == [("paid", "return_page")]
 
 
-def test_staff_refund_in_the_admin_records_staff(client, staff_client, stripe_sandbox, link):
-    client.post(f"/donations/give/{link.slug}/", give_data())
+def test_staff_refund_in_the_admin_records_staff(client, superuser_client, stripe_sandbox, giving_org):
+    client.post(f"/donations/give/{giving_org.slug}/", give_data())
     pledge = Pledge.objects.get()
     pay_on_checkout_page(pledge.stripe_checkout_url)
     deliver(client, new_events(stripe_sandbox))
     payment = Payment.objects.get()
     form = {"action": "refund", ACTION_CHECKBOX_NAME: [payment.pk]}
-    confirm = staff_client.post("/admin/donations/payment/", form)
+    confirm = superuser_client.post("/admin/donations/payment/", form)
     key = confirm.context["form"]["request_key"].value()
-    staff_client.post("/admin/donations/payment/", {**form, "apply": "1", "amount": "25", "request_key": key})
+    superuser_client.post("/admin/donations/payment/", {**form, "apply": "1", "amount": "25", "request_key": key})
     assert _sources(pledge) == [("paid", "webhook"), ("refunded", "staff")]

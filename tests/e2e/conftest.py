@@ -43,6 +43,11 @@ def pytest_collection_modifyitems(config, items) -> None:
     items[:] = [i for i in items if not _is_e2e(i)] + [i for i in items if _is_e2e(i)]
 
 
+def pytest_itemcollected(item) -> None:
+    """Every browser test is slow (`pytest -m "not slow"` leaves them out); this hook sees only tests/e2e's items."""
+    item.add_marker(pytest.mark.slow)
+
+
 def _is_e2e(item) -> bool:
     return Path(str(item.path)).resolve().is_relative_to(E2E_DIR)
 

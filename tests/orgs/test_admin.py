@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orgs/organization/"
 
 
-def _action(staff_client, action, orgs, **extra):
-    return staff_client.post(
+def _action(superuser_client, action, orgs, **extra):
+    return superuser_client.post(
         CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [org.pk for org in orgs], **extra}, follow=True
     )
 
@@ -23,7 +23,7 @@ def test_non_staff_cannot_reach_the_admin(client, donor_client):
     assert donor_client.get(CHANGELIST).status_code == 302
 
 
-def test_changelist_searches_and_filters(staff_client):
+def test_changelist_searches_and_filters(superuser_client):
     rescue, china = factories.cause(slug="rescue"), factories.region(slug="china")
     factories.organization(name="Route Team", causes=[rescue], regions=[china])
     factories.organization(name="Draft Org", published=False)
@@ -35,7 +35,7 @@ def test_changelist_searches_and_filters(staff_client):
     )
 
     def names(query: str) -> set[str]:
-        response = staff_client.get(CHANGELIST + query)
+        response = superuser_client.get(CHANGELIST + query)
         assert response.status_code == 200
         return {org.name for org in response.context["cl"].result_list}
 
@@ -47,8 +47,8 @@ def test_changelist_searches_and_filters(staff_client):
     assert names(f"?regions__id__exact={china.pk}") == {"Route Team"}
 
 
-def test_add_form_prepopulates_slug_and_has_program_inline(staff_client):
-    response = staff_client.get(CHANGELIST + "add/")
+def test_add_form_prepopulates_slug_and_has_program_inline(superuser_client):
+    response = superuser_client.get(CHANGELIST + "add/")
     assert response.status_code == 200
     assert "&quot;id&quot;: &quot;#id_slug&quot;" in response.text
     assert "&quot;dependency_ids&quot;: [&quot;#id_name&quot;]" in response.text
@@ -78,16 +78,16 @@ def _change_data(org, **overrides):
     return {key: value for key, value in data.items() if value != ""}
 
 
-def test_a_saved_edit_shows_on_the_public_pages_at_once(staff_client, client):
+def test_a_saved_edit_shows_on_the_public_pages_at_once(superuser_client, client):
     org = factories.organization(name="Helping Hands", summary="Old summary.")
     client.get("/")  # a first visit, so nothing is cached between the two
-    response = staff_client.post(f"{CHANGELIST}{org.pk}/change/", _change_data(org, summary="New summary."))
+    response = superuser_client.post(f"{CHANGELIST}{org.pk}/change/", _change_data(org, summary="New summary."))
     assert response.status_code == 302
     assert "New summary." in client.get("/").text
     assert "New summary." in client.get(org.get_absolute_url()).text
 
 
-def test_program_added_inline_shows_on_the_profile(staff_client, client):
+def test_program_added_inline_shows_on_the_profile(superuser_client, client):
     org = factories.organization(name="Helping Hands")
     data = _change_data(
         org,
@@ -99,14 +99,14 @@ def test_program_added_inline_shows_on_the_profile(staff_client, client):
             "programs-0-active": "on",
         },
     )
-    assert staff_client.post(f"{CHANGELIST}{org.pk}/change/", data).status_code == 302
+    assert superuser_client.post(f"{CHANGELIST}{org.pk}/change/", data).status_code == 302
     assert "Foster care" in client.get(org.get_absolute_url()).text
 
 
-def test_invalid_edit_shows_clear_errors_and_changes_nothing(staff_client):
+def test_invalid_edit_shows_clear_errors_and_changes_nothing(superuser_client):
     other = factories.organization(name="Other", slug="other")
     org = factories.organization(name="Mine", slug="mine")
-    response = staff_client.post(
+    response = superuser_client.post(
         f"{CHANGELIST}{org.pk}/change/",
         _change_data(org, name="", slug=other.slug, website="not a url", stripe_account_id="bank-123"),
     )
@@ -119,33 +119,33 @@ def test_invalid_edit_shows_clear_errors_and_changes_nothing(staff_client):
     assert (org.name, org.slug) == ("Mine", "mine")
 
 
-def test_publish_and_unpublish_actions(staff_client, client):
+def test_publish_and_unpublish_actions(superuser_client, client):
     shown = factories.organization(name="Shown Org")
     hidden = factories.organization(name="Hidden Org", published=False)
-    response = _action(staff_client, "unpublish", [shown])
+    response = _action(superuser_client, "unpublish", [shown])
     assert "1 organization unpublished." in response.text
-    response = _action(staff_client, "publish", [hidden])
+    response = _action(superuser_client, "publish", [hidden])
     assert "1 organization published." in response.text
     page = client.get("/").text
     assert "Hidden Org" in page and "Shown Org" not in page
     assert client.get(shown.get_absolute_url()).status_code == 404
 
 
-def test_mark_verified_asks_what_was_checked_and_records_who_and_when(staff_client, staff_user, client):
+def test_mark_verified_asks_what_was_checked_and_records_who_and_when(superuser_client, superuser, client):
     org = factories.organization(name="Checked Org")
-    confirm = _action(staff_client, "mark_verified", [org])
+    confirm = _action(superuser_client, "mark_verified", [org])
     assert "Verified against" in confirm.text
     assert Organization.objects.get(pk=org.pk).verified_at is None
 
-    missing = _action(staff_client, "mark_verified", [org], apply="1", basis="registry", reference="  ")
+    missing = _action(superuser_client, "mark_verified", [org], apply="1", basis="registry", reference="  ")
     assert "This field is required." in missing.text
     assert Organization.objects.get(pk=org.pk).verified_at is None
 
     before = timezone.now()
-    done = _action(staff_client, "mark_verified", [org], apply="1", basis="registry", reference="Registry no. 7")
+    done = _action(superuser_client, "mark_verified", [org], apply="1", basis="registry", reference="Registry no. 7")
     assert "1 organization verified." in done.text
     org.refresh_from_db()
-    assert org.verified_by == staff_user
+    assert org.verified_by == superuser
     assert org.verified_at >= before
     assert (org.verification_basis, org.verification_reference) == ("registry", "Registry no. 7")
     assert org.verification_expires_at == org.verified_at + timedelta(days=365)

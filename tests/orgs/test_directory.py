@@ -17,11 +17,11 @@ def test_directory_lists_published_organizations_only(client):
     assert "Hidden Draft" not in response.text
 
 
-def test_unpublished_profile_is_404_for_public_and_visible_to_staff(client, donor_client, staff_client):
+def test_unpublished_profile_is_404_for_public_and_visible_to_staff(client, donor_client, superuser_client):
     org = factories.organization(name="Hidden Draft", slug="hidden-draft", published=False)
     assert client.get(org.get_absolute_url()).status_code == 404
     assert donor_client.get(org.get_absolute_url()).status_code == 404
-    response = staff_client.get(org.get_absolute_url())
+    response = superuser_client.get(org.get_absolute_url())
     assert response.status_code == 200
     assert "not published" in response.text
 
@@ -119,19 +119,19 @@ def test_empty_state_says_nothing_matches(client):
     assert "No organization matches" in response.text
 
 
-def test_verified_badge_shows_until_verification_expires(client, staff_user):
+def test_verified_badge_shows_until_verification_expires(client, superuser):
     now = timezone.now()
     factories.organization(
         name="Fresh",
         verified_at=now - timedelta(days=30),
-        verified_by=staff_user,
+        verified_by=superuser,
         verification_basis="registry",
         verification_reference="Charity registry no. 1",
     )
     factories.organization(
         name="Stale",
         verified_at=now - timedelta(days=366),
-        verified_by=staff_user,
+        verified_by=superuser,
         verification_basis="document",
         verification_reference="Annual report",
     )

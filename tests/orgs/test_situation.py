@@ -2,7 +2,6 @@ import re
 
 import pytest
 
-from common.charts import bar_chart
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,15 +28,6 @@ def test_yearly_series_is_an_accessible_svg_chart_with_a_data_table(client):
     table = text[text.index("<table") : text.index("</table>")]
     assert re.findall(r'<th scope="row">(\d{4})</th>', table) == ["2011", "2013", "2017"]
     assert "2,706" in table and "1,127" in table
-
-
-def test_bar_heights_are_proportional_to_values():
-    chart = bar_chart([("a", 1000), ("b", 500), ("c", 0)])
-    heights = [bar.height for bar in chart.bars]
-    assert heights[0] == pytest.approx(2 * heights[1])
-    assert heights[2] == 0
-    assert all(bar.y + bar.height == pytest.approx(chart.baseline) for bar in chart.bars)
-    assert chart.ticks[0].value == 0 and chart.ticks[-1].value >= 1000
 
 
 def test_seeded_situation_page_charts_the_documents_series(client):

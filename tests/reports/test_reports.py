@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from tests import factories
@@ -14,17 +13,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(db):
-    """Organization A with gifts in two currencies, organization B with one; a member of each, staff, a donor."""
-    a = factories.giving_organization(name="Alpha Aid", slug="alpha")
-    b = factories.giving_organization(name="Beta Care", slug="beta")
-    foster = factories.program(organization=a, name="Foster care")
+def gifts(org_a, org_b):
+    """Organization A's gifts in two currencies (one shared, one anonymous and refunded in part, one monthly in KRW,
+    two never completed) and organization B's one gift."""
+    foster = factories.program(organization=org_a, name="Foster care")
     now = timezone.now()
     shared = factories.pledge(
-        organization=a, status="paid", donor_name="Open Olivia", donor_email="olivia@example.org", share_identity=True
+        organization=org_a,
+        status="paid",
+        donor_name="Open Olivia",
+        donor_email="olivia@example.org",
+        share_identity=True,
     )
     hidden = factories.pledge(
-        organization=a,
+        organization=org_a,
         status="paid",
         donor_name="Secret Sam",
         donor_email="sam@example.org",
@@ -32,7 +34,7 @@ def world(db):
         program=foster,
     )
     monthly = factories.pledge(
-        organization=a,
+        organization=org_a,
         status="active",
         frequency="monthly",
         currency="KRW",
@@ -45,24 +47,9 @@ def world(db):
     factories.payment(pledge=monthly, stripe_id="in_1", paid_at=now - timedelta(days=35))
     factories.payment(pledge=monthly, stripe_id="in_2", paid_at=now - timedelta(days=5))
     factories.payment(pledge=monthly, stripe_id="in_old", paid_at=now - timedelta(days=500))  # outside 12 months
-    factories.pledge(organization=a, status="abandoned", gift_amount=9900)
-    factories.pledge(organization=a, status="failed", gift_amount=7700)
-    factories.payment(pledge=factories.pledge(organization=b, status="paid", donor_name="Beta Donor"))
-    return {
-        "a": a,
-        "b": b,
-        "member_a": factories.member(organization=a, username="member-a"),
-        "member_b": factories.member(organization=b, username="member-b"),
-        "staff": factories.staff(username="boss"),
-        "donor": factories.user(username="just-a-donor"),
-    }
-
-
-def _client(user=None) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    if user is not None:
-        client.force_login(user)
-    return client
+    factories.pledge(organization=org_a, status="abandoned", gift_amount=9900)
+    factories.pledge(organization=org_a, status="failed", gift_amount=7700)
+    factories.payment(pledge=factories.pledge(organization=org_b, status="paid", donor_name="Beta Donor"))
 
 
 URLS = ["/reports/{slug}/", "/reports/{slug}/gifts.csv", "/reports/{slug}/?currency=USD&frequency=once"]
@@ -75,11 +62,11 @@ URLS = ["/reports/{slug}/", "/reports/{slug}/gifts.csv", "/reports/{slug}/?curre
         ("donor", False, False),
         ("member_a", True, False),
         ("member_b", False, True),
-        ("staff", True, True),
+        ("superuser", True, True),
     ],
 )
-def test_access_matrix(world, persona, sees_a, sees_b):
-    client = _client(world.get(persona))
+def test_access_matrix(gifts, request, persona, sees_a, sees_b):
+    client = request.getfixturevalue("client" if persona == "anonymous" else f"{persona}_client")
     for slug, allowed in (("alpha", sees_a), ("beta", sees_b), ("no-such-org", False)):
         for url in URLS:
             response = client.get(url.format(slug=slug))
@@ -94,14 +81,14 @@ def test_access_matrix(world, persona, sees_a, sees_b):
         assert ("Alpha Aid" in index.text) == sees_a and ("Beta Care" in index.text) == sees_b
 
 
-def test_report_pages_are_never_cached(world):
-    client = _client(world["member_a"])
+def test_report_pages_are_never_cached(gifts, member_a_client):
+    client = member_a_client
     for url in ("/reports/", "/reports/alpha/", "/reports/alpha/gifts.csv"):
         assert "no-store" in client.get(url)["Cache-Control"]
 
 
-def test_totals_are_per_currency_and_never_added(world):
-    response = _client(world["member_a"]).get("/reports/alpha/")
+def test_totals_are_per_currency_and_never_added(gifts, member_a_client):
+    response = member_a_client.get("/reports/alpha/")
     totals = {row.currency: row for row in response.context["totals"]}
     usd, krw = totals["USD"], totals["KRW"]
     assert (usd.received, usd.refunded, usd.net, usd.gifts, usd.donors) == (5000, 1000, 4000, 2, 2)
@@ -110,9 +97,9 @@ def test_totals_are_per_currency_and_never_added(world):
     assert "105000" not in response.text and "105,000" not in response.text
 
 
-def test_filters_narrow_the_figures(world):
-    client = _client(world["member_a"])
-    foster = world["a"].programs.get()
+def test_filters_narrow_the_figures(gifts, org_a, member_a_client):
+    client = member_a_client
+    foster = org_a.programs.get()
     by_program = client.get(f"/reports/alpha/?program={foster.pk}").context["totals"]
     assert [(t.currency, t.received) for t in by_program] == [("USD", 2500)]
     monthly_only = client.get("/reports/alpha/?frequency=monthly").context["totals"]
@@ -124,27 +111,27 @@ def test_filters_narrow_the_figures(world):
 @pytest.mark.parametrize(
     "query", ["start=garbage", "start=2026-05-01&end=2026-01-01", "currency=XXX", "program=999999", "frequency=weekly"]
 )
-def test_bad_filters_give_a_normal_page(world, query):
-    response = _client(world["member_a"]).get(f"/reports/alpha/?{query}")
+def test_bad_filters_give_a_normal_page(gifts, member_a_client, query):
+    response = member_a_client.get(f"/reports/alpha/?{query}")
     assert response.status_code == 200
     assert response.context["filters"].start < response.context["filters"].end
 
 
-def test_pledged_but_not_received_is_shown_apart(world):
-    response = _client(world["member_a"]).get("/reports/alpha/")
+def test_pledged_but_not_received_is_shown_apart(gifts, member_a_client):
+    response = member_a_client.get("/reports/alpha/")
     rows = {(row.status, row.currency): row for row in response.context["not_completed"]}
     assert rows[("abandoned", "USD")].amount == 9900 and rows[("failed", "USD")].amount == 7700
     assert all(total.received != 9900 + 7700 for total in response.context["totals"])
 
 
-def test_month_chart_has_a_table_with_the_same_figures(world):
-    text = _client(world["member_a"]).get("/reports/alpha/").text
+def test_month_chart_has_a_table_with_the_same_figures(gifts, member_a_client):
+    text = member_a_client.get("/reports/alpha/").text
     assert text.count('role="img"') == 2  # one chart per currency
     assert "Received per month, KRW" in text and "₩50,000" in text
 
 
-def test_unshared_donors_are_anonymous_on_the_page(world):
-    text = _client(world["member_a"]).get("/reports/alpha/").text
+def test_unshared_donors_are_anonymous_on_the_page(gifts, member_a_client):
+    text = member_a_client.get("/reports/alpha/").text
     assert "Open Olivia" in text and "olivia@example.org" in text
     assert "Secret Sam" not in text and "sam@example.org" not in text and "kim@example.org" not in text
     assert text.count("Anonymous") >= 3
@@ -157,8 +144,8 @@ def _csv(client, url="/reports/alpha/gifts.csv?start=2000-01-01") -> list[list[s
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_csv_leaves_out_unshared_donors_and_escapes_formulas(world):
-    header, *rows = _csv(_client(world["member_a"]))
+def test_csv_leaves_out_unshared_donors_and_escapes_formulas(gifts, member_a_client):
+    header, *rows = _csv(member_a_client)
     assert header[-2:] == ["donor name", "donor email"]
     assert len(rows) == 5
     text = "\n".join(",".join(row) for row in rows)
@@ -172,17 +159,17 @@ def test_csv_leaves_out_unshared_donors_and_escapes_formulas(world):
 
 
 @pytest.mark.parametrize("dangerous", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=1"])
-def test_every_formula_start_is_escaped(world, dangerous):
+def test_every_formula_start_is_escaped(gifts, member_a_client, dangerous):
     from donations.models import Pledge
 
     Pledge.objects.filter(dedication__startswith="=HYPERLINK").update(dedication=dangerous)
-    _, *rows = _csv(_client(world["member_a"]))
+    _, *rows = _csv(member_a_client)
     cell = next(row[6] for row in rows if row[6].strip("'\t").strip() and row[6] != "")
     assert cell == "'" + dangerous
 
 
-def test_report_query_count_is_flat(world, django_assert_num_queries):
-    client = _client(world["member_a"])
+def test_report_query_count_is_flat(gifts, org_a, member_a_client, django_assert_num_queries):
+    client = member_a_client
     client.get("/reports/alpha/")  # warm the session
 
     def count() -> int:
@@ -195,12 +182,12 @@ def test_report_query_count_is_flat(world, django_assert_num_queries):
 
     before = count()
     for n in range(60):
-        pledge = factories.pledge(organization=world["a"], status="paid", share_identity=n % 2 == 0)
+        pledge = factories.pledge(organization=org_a, status="paid", share_identity=n % 2 == 0)
         factories.payment(pledge=pledge)
     assert count() == before
 
 
-def test_postgres_copy_export_equals_the_python_export(world):
+def test_postgres_copy_export_equals_the_python_export(gifts, org_a):
     """On PostgreSQL the database writes the CSV; it must be the very same rows as the portable Python path."""
     from django.db import connection
 
@@ -212,18 +199,18 @@ def test_postgres_copy_export_equals_the_python_export(world):
     Pledge.objects.filter(donor_name="Open Olivia").update(donor_name="@Olivia", dedication="-1+1", program=None)
     filters = selectors.ReportFilters(start=timezone.localdate() - timedelta(days=3650), end=timezone.localdate())
     labels = {"unassigned": "Where most needed", "anonymous": "Anonymous"}
-    python_rows = [list(row) for row in selectors.report_gift_rows(world["a"], filters, **labels)]
+    python_rows = [list(row) for row in selectors.report_gift_rows(org_a, filters, **labels)]
     from common.csv import csv_safe
 
     python_rows = [[csv_safe(cell) for cell in row] for row in python_rows]
-    copied = b"".join(selectors.report_gift_csv_copy(world["a"], filters, **labels)).decode()
+    copied = b"".join(selectors.report_gift_csv_copy(org_a, filters, **labels)).decode()
     assert list(csv.reader(io.StringIO(copied))) == python_rows
     assert any(row[7] == "'@Olivia" and row[6] == "'-1+1" for row in python_rows)
 
 
 @pytest.mark.parametrize("query", ["end=9999-12-31", "start=1900-01-01"])
-def test_far_dates_are_refused_with_a_message_not_a_500(world, query):
-    client = _client(world["member_a"])
+def test_far_dates_are_refused_with_a_message_not_a_500(gifts, member_a_client, query):
+    client = member_a_client
     page = client.get(f"/reports/alpha/?{query}")
     assert page.status_code == 200 and "Choose dates between" in page.text
     export = client.get(f"/reports/alpha/gifts.csv?{query}")
@@ -231,28 +218,28 @@ def test_far_dates_are_refused_with_a_message_not_a_500(world, query):
 
 
 @pytest.mark.parametrize("dangerous", ["  =1+1", "|calc", "＝1+1", "＠SUM(A1)"])
-def test_formula_starts_behind_spaces_and_full_width_forms_are_escaped(world, dangerous):
+def test_formula_starts_behind_spaces_and_full_width_forms_are_escaped(gifts, member_a_client, dangerous):
     from donations.models import Pledge
 
     Pledge.objects.filter(dedication__startswith="=HYPERLINK").update(dedication=dangerous)
-    _, *rows = _csv(_client(world["member_a"]))
+    _, *rows = _csv(member_a_client)
     assert any(row[6] == "'" + dangerous for row in rows)
 
 
-def test_failed_refunds_do_not_count_and_refund_time_is_stripes(world):
+def test_failed_refunds_do_not_count_and_refund_time_is_stripes(gifts, member_a_client):
     from donations.models import Refund
 
     refund = Refund.objects.get()
     Refund.objects.filter(pk=refund.pk).update(status="failed")
-    totals = {row.currency: row for row in _client(world["member_a"]).get("/reports/alpha/").context["totals"]}
+    totals = {row.currency: row for row in member_a_client.get("/reports/alpha/").context["totals"]}
     assert totals["USD"].refunded == 0
     Refund.objects.filter(pk=refund.pk).update(status="succeeded", refunded_at=timezone.now() - timedelta(days=800))
-    totals = {row.currency: row for row in _client(world["member_a"]).get("/reports/alpha/").context["totals"]}
+    totals = {row.currency: row for row in member_a_client.get("/reports/alpha/").context["totals"]}
     assert totals["USD"].refunded == 0  # refunded long ago by Stripe's clock: outside the last 12 months
 
 
-def test_months_without_gifts_show_as_zero(world):
-    charts = _client(world["member_a"]).get("/reports/alpha/").context["charts"]
+def test_months_without_gifts_show_as_zero(gifts, member_a_client):
+    charts = member_a_client.get("/reports/alpha/").context["charts"]
     krw = next(chart for chart in charts if chart["currency"] == "KRW")
     months = [row.month for row in krw["rows"]]
     assert len(months) == len(set(months)) and months == sorted(months)

@@ -26,6 +26,7 @@ def test_fault_only_under_its_path_prefix_and_cleared_by_none(api: Api, sandbox)
     assert api.post("refunds", {"charge": "ch_x"}).status_code == 404
 
 
+@pytest.mark.slow  # waits out a real timeout
 def test_timeout_fault_makes_the_client_give_up(api: Api, sandbox) -> None:
     sandbox.set_fault("timeout", count=1, delay=1.0)
     with pytest.raises(requests.exceptions.ReadTimeout):

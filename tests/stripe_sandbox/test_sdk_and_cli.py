@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from .conftest import KEY
@@ -49,6 +50,7 @@ def test_the_stripe_sdk_creates_and_retrieves_a_session(sandbox) -> None:
         raise AssertionError("a missing session must raise")
 
 
+@pytest.mark.slow  # starts the sandbox in a subprocess
 def test_cli_prints_where_it_listens_and_serves(tmp_path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,0 +1,69 @@
+"""Invitations: staff invite a member by email; the member sets a password, signs in and reads the reports."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_invite_a_member_who_sets_a_password_and_reads_reports(superuser_client, org_a):
+    page = superuser_client.get(f"/admin/orgs/organization/{org_a.pk}/change/")
+    assert f"/admin/orgs/organization/{org_a.pk}/invite/" in page.text
+    response = superuser_client.post(
+        f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "New.Member@Example.org", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    message = mail.outbox[-1]
+    assert message.to == ["new.member@example.org"]
+    reset_url = next(line for line in message.body.splitlines() if "/accounts/reset/" in line).strip()
+    path = reset_url[reset_url.index("/accounts/") :]
+
+    member = Client(HTTP_HOST="127.0.0.1")
+    form_page = member.get(path, follow=True)
+    assert form_page.status_code == 200 and "Choose a new password" in form_page.text
+    done = member.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
+    )
+    assert done.status_code == 302
+    assert member.login(username="new.member@example.org", password="a long new passphrase 42")
+    assert member.get("/reports/alpha/").status_code == 200
+    assert member.get("/admin/").status_code == 302
+
+
+def test_invite_handles_taken_usernames_and_unsendable_email(superuser_client, org_a, settings):
+    from django.contrib.auth import get_user_model
+
+    factories.user(username="taken@example.org", email="someone-else@example.org")
+    response = superuser_client.post(
+        f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "Taken@Example.org", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    invited = get_user_model().objects.get(email="taken@example.org")
+    assert invited.username.startswith("member-") and not invited.has_usable_password()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens there
+    response = superuser_client.post(
+        f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "offline@example.org", "role": "viewer"}, follow=True
+    )
+    assert "the email could not be sent" in response.text
+    assert get_user_model().objects.get(email="offline@example.org").memberships.count() == 1
+
+
+def test_an_invited_member_can_ask_for_a_new_link_from_the_sign_in_page(superuser_client, org_a):
+    superuser_client.post(
+        f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "late@example.org", "role": "viewer"}
+    )
+    mail.outbox.clear()
+    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "late@example.org"})
+    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body
+    mail.outbox.clear()
+    stranger = factories.user(username="nobody", email="nopass@example.org")
+    stranger.set_unusable_password()
+    stranger.save()
+    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "nopass@example.org"})
+    assert mail.outbox == []  # no password and no membership: not an account the portal invited
