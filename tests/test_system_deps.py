@@ -14,7 +14,7 @@ SCRIPT = ROOT / ".ci" / "system-deps"
 BASH = shutil.which("bash")
 # The real tools the script itself uses; everything else it looks for is absent or faked per test.
 BASIC_TOOLS = ("bash", "grep", "env")
-ALL = ("chromium", "gettext", "fonts-nanum")
+ALL = ("chromium", "gettext", "fonts-nanum", "wrk")
 
 pytestmark = pytest.mark.slow  # each test runs .ci/system-deps (or make) in a subprocess
 
@@ -44,6 +44,8 @@ def _give(bin_dir: Path, *packages: str) -> None:
             _fake(bin_dir, "chromium", "exit 0")
         elif package == "gettext":
             _fake(bin_dir, "msgfmt", "exit 0")
+        elif package == "wrk":
+            _fake(bin_dir, "wrk", "exit 0")
         elif package == "fonts-nanum":
             _fake(
                 bin_dir, "fc-list", 'echo "/usr/share/fonts/truetype/nanum/NanumGothic.ttf: NanumGothic:style=Regular"'
@@ -83,7 +85,7 @@ def test_everything_present_is_silent_and_succeeds(bin_dir):
 
 def test_missing_chromium_without_root_or_sudo_names_it_and_prints_the_command(bin_dir):
     """The real PATH-based path: no chromium, no sudo, no apt-get, not root."""
-    _give(bin_dir, "gettext", "fonts-nanum")
+    _give(bin_dir, "gettext", "fonts-nanum", "wrk")
     assert not (bin_dir / "chromium").exists()
     assert not (bin_dir / "sudo").exists()
     assert not (bin_dir / "apt-get").exists()
@@ -99,15 +101,15 @@ def test_missing_chromium_without_root_or_sudo_names_it_and_prints_the_command(b
     assert "Installing" not in result.stdout
 
 
-def test_everything_missing_names_all_three_and_no_fc_list_means_no_font(bin_dir):
+def test_everything_missing_names_all_four_and_no_fc_list_means_no_font(bin_dir):
     result = _run(bin_dir)
     assert result.returncode != 0
-    assert _missing_line(result) == "chromium gettext fonts-nanum"
-    assert "    sudo apt-get install -y chromium gettext fonts-nanum\n" in result.stderr
+    assert _missing_line(result) == "chromium gettext fonts-nanum wrk"
+    assert "    sudo apt-get install -y chromium gettext fonts-nanum wrk\n" in result.stderr
 
 
 def test_fc_list_without_a_korean_font_counts_as_missing(bin_dir):
-    _give(bin_dir, "chromium", "gettext")
+    _give(bin_dir, "chromium", "gettext", "wrk")
     _fake(bin_dir, "fc-list", 'echo "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf: DejaVu Sans:style=Book"')
     result = _run(bin_dir)
     assert result.returncode != 0
@@ -119,7 +121,7 @@ def test_sudo_that_needs_a_password_cannot_install(bin_dir, tmp_path):
     log = tmp_path / "calls.log"
     _recorder(bin_dir, "apt-get", log)
     _recorder(bin_dir, "sudo", log, then="exit 1")  # `sudo -n true` fails: a password would be asked
-    _give(bin_dir, "gettext", "fonts-nanum")
+    _give(bin_dir, "gettext", "fonts-nanum", "wrk")
     result = _run(bin_dir)
     assert result.returncode != 0
     assert "sudo apt-get install -y chromium" in result.stderr
@@ -128,7 +130,7 @@ def test_sudo_that_needs_a_password_cannot_install(bin_dir, tmp_path):
 
 def test_root_without_apt_get_cannot_install(bin_dir):
     _fake(bin_dir, "id", "echo 0")
-    _give(bin_dir, "chromium", "fonts-nanum")
+    _give(bin_dir, "chromium", "fonts-nanum", "wrk")
     result = _run(bin_dir)
     assert result.returncode != 0
     assert _missing_line(result) == "gettext"
@@ -140,7 +142,7 @@ def test_no_install_override_only_reports_even_as_root(bin_dir, tmp_path):
     log = tmp_path / "apt-get.log"
     _fake(bin_dir, "id", "echo 0")
     _recorder(bin_dir, "apt-get", log)
-    _give(bin_dir, "gettext", "fonts-nanum")
+    _give(bin_dir, "gettext", "fonts-nanum", "wrk")
     result = _run(bin_dir, SYSTEM_DEPS_NO_INSTALL="1")
     assert result.returncode != 0
     assert "sudo apt-get install -y chromium" in result.stderr
@@ -159,7 +161,7 @@ def test_as_root_it_installs_exactly_the_missing_packages(bin_dir, tmp_path):
         "fi"
     )
     _recorder(bin_dir, "apt-get", log, then=install_chromium)
-    _give(bin_dir, "gettext", "fonts-nanum")
+    _give(bin_dir, "gettext", "fonts-nanum", "wrk")
 
     result = _run(bin_dir)
 
@@ -173,7 +175,7 @@ def test_with_passwordless_sudo_it_installs_through_sudo(bin_dir, tmp_path):
     log = tmp_path / "calls.log"
     _recorder(bin_dir, "sudo", log, then='[ "$1" = -n ] && shift\n[ "$1" = true ] && exit 0\nexec "$@"')
     _recorder(bin_dir, "apt-get", log)  # installs nothing, so both stay missing afterwards
-    _give(bin_dir, "chromium")
+    _give(bin_dir, "chromium", "wrk")
 
     result = _run(bin_dir)
 
