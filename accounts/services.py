@@ -3,6 +3,7 @@
 import logging
 import smtplib
 import uuid
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -56,16 +57,21 @@ def member_password_email(*, user, base_url: str) -> bool:
     return True
 
 
-def member_invite(*, organization: Organization, email: str, role: str, base_url: str) -> tuple[Membership, bool]:
+class Invitation(NamedTuple):
+    membership: Membership
+    created: bool  # False: they were a member already, and the membership was left as it was
+    sent: bool  # whether the email with the link went out
+
+
+def member_invite(*, organization: Organization, email: str, base_url: str) -> Invitation:
     """Add a person to an organization's members and email them a link to set their password.
 
     A new account gets no password until they choose one through the link (Django's password-reset flow).
-    Returns the membership and whether the email went out. Raises ValidationError for an ambiguous email.
+    Inviting someone who is a member already changes nothing but sends a fresh link. Raises ValidationError for
+    an ambiguous email.
     """
     email = get_user_model().objects.normalize_email(email.strip()).lower()
     with transaction.atomic():
         user = _member_account(email)
-        membership, _created = Membership.objects.update_or_create(
-            user=user, organization=organization, defaults={"role": role}
-        )
-    return membership, member_password_email(user=user, base_url=base_url)
+        membership, created = Membership.objects.get_or_create(user=user, organization=organization)
+    return Invitation(membership, created, member_password_email(user=user, base_url=base_url))

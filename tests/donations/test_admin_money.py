@@ -31,7 +31,7 @@ def _action(superuser_client, model, action, objects, **extra):
 
 
 def test_members_and_donors_never_reach_the_admin(org_a, donor):
-    for user in (factories.member(organization=org_a, role="manager"), donor):
+    for user in (factories.member(organization=org_a), donor):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         for url in (
