@@ -3,16 +3,20 @@
 import logging
 import smtplib
 import uuid
+from datetime import timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
@@ -36,9 +40,15 @@ def _member_account(email: str):
     return user
 
 
-def member_password_email(*, user, base_url: str) -> bool:
-    """Email a person a link to set their password (an invitation); False when the email could not be sent."""
+def member_password_email(*, user, organization: Organization, base_url: str) -> bool:
+    """Email a person their invitation to an organization: who invites them (portal staff), what the account is
+    for, and a link to set their password that lasts PASSWORD_RESET_TIMEOUT. False when it could not be sent.
+
+    Not the password-reset email: an unexpected "reset your password" from an unknown site reads like phishing.
+    """
     scheme, _separator, domain = base_url.rstrip("/").partition("://")
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     context = {
         "email": user.email,
         "domain": domain,
@@ -47,10 +57,13 @@ def member_password_email(*, user, base_url: str) -> bool:
         "user": user,
         "token": default_token_generator.make_token(user),
         "protocol": scheme,
+        "organization": organization,
+        "expires_at": expires_at,
+        "expires_in": timeuntil(expires_at, now),
     }
-    subject = render_to_string("registration/password_reset_subject.txt", context).strip()
+    subject = render_to_string("emails/invitation_subject.txt", context).strip()
     try:
-        send_mail(subject, render_to_string("registration/password_reset_email.html", context), None, [user.email])
+        send_mail(subject, render_to_string("emails/invitation.txt", context), None, [user.email])
     except (OSError, smtplib.SMTPException):
         logger.warning("invitation email to member account %s could not be sent", user.pk)
         return False
@@ -74,4 +87,5 @@ def member_invite(*, organization: Organization, email: str, base_url: str) -> I
     with transaction.atomic():
         user = _member_account(email)
         membership, created = Membership.objects.get_or_create(user=user, organization=organization)
-    return Invitation(membership, created, member_password_email(user=user, base_url=base_url))
+    sent = member_password_email(user=user, organization=organization, base_url=base_url)
+    return Invitation(membership, created, sent)

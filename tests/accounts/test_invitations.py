@@ -93,3 +93,31 @@ def test_members_have_one_role_and_staff_choose_none(superuser_client, org_a, me
     assert "Managers and viewers" not in invite.text
     change = superuser_client.get(f"/admin/orgs/organization/{org_a.pk}/change/")
     assert 'name="memberships-0-role"' not in change.text and member_a.username in change.text
+
+
+def test_the_invitation_email_says_who_invites_to_what_and_until_when(superuser_client, org_a, settings):
+    """Not the generic password-reset text (it read like phishing): organization, inviter, purpose, expiry."""
+    settings.PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+    superuser_client.post(f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "new@example.org"})
+    (invitation,) = mail.outbox
+    assert invitation.subject == "Invitation to read Alpha Aid's gift reports on the Refugee Aid Portal"
+    body = " ".join(invitation.body.split())
+    assert "The staff of the Refugee Aid Portal have made you a member of Alpha Aid on the portal." in body
+    assert "The account is for reading Alpha Aid's gift reports" in body
+    assert "The link works once and expires in 3 days (" in body and "UTC)" in body
+    assert "/accounts/reset/" in body and "/accounts/password_reset/" in body
+    assert "asked to set a password" not in body  # the password-reset email's wording
+
+    mail.outbox.clear()  # a reset asked for on the sign-in page is still the password-reset email
+    Client(HTTP_HOST="127.0.0.1").post("/accounts/password_reset/", {"email": "new@example.org"})
+    (reset,) = mail.outbox
+    assert "asked to set a password" in reset.body and "Alpha Aid" not in reset.body
+
+
+def test_the_invitation_email_is_in_korean_for_korean_staff(superuser, org_a):
+    staff = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="ko")
+    staff.force_login(superuser)
+    staff.post(f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "new@example.org"})
+    (invitation,) = mail.outbox
+    assert "Alpha Aid" in invitation.subject and "Invitation" not in invitation.subject
+    assert "3일" in invitation.body and "gift reports" not in invitation.body
