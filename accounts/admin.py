@@ -23,14 +23,13 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "created_at"]
     readonly_fields = ["created_at"]
     verbose_name_plural = _("members (they read this organization's pledge reports)")
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
 class OrganizationWithMembersAdmin(OrganizationAdmin):
@@ -50,16 +49,15 @@ class OrganizationWithMembersAdmin(OrganizationAdmin):
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                _membership, sent = services.member_invite(
+                invitation = services.member_invite(
                     organization=organization,
                     email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
                     base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
                 form.add_error("email", exc.messages)
             else:
-                self._report_invitation(request, form.cleaned_data, sent=sent)
+                self._report_invitation(request, invitation)
                 return redirect("admin:orgs_organization_change", organization.pk)
         return TemplateResponse(
             request,
@@ -73,9 +71,20 @@ class OrganizationWithMembersAdmin(OrganizationAdmin):
             },
         )
 
-    def _report_invitation(self, request: HttpRequest, data: dict, *, sent: bool) -> None:
-        if sent:
+    def _report_invitation(self, request: HttpRequest, invitation: services.Invitation) -> None:
+        data = {"email": invitation.membership.user.email, "organization": invitation.membership.organization}
+        if not invitation.created:
+            # Re-inviting changes nothing about the membership; it only sends a fresh link. Say so.
+            self.message_user(
+                request,
+                _("%(email)s was already a member of %(organization)s; their membership is unchanged.") % data,
+                messages.INFO,
+            )
+        if invitation.sent and invitation.created:
             self.message_user(request, _("%(email)s is a member now and has an email to set a password.") % data)
+            return
+        if invitation.sent:
+            self.message_user(request, _("A new link to set a password was emailed to %(email)s.") % data)
             return
         self.message_user(
             request,

@@ -8,11 +8,15 @@ from orgs.models import Organization
 
 
 class Membership(models.Model):
-    """A user who belongs to an organization and may read its pledge reports. Set by staff."""
+    """A user who belongs to an organization and may read its pledge reports. Set by staff.
+
+    There is one role, "member": reading the organization's reports is all a member can do, and the portal has
+    no organization-side editing yet. The old "manager" and "viewer" roles promised a difference that did not
+    exist, so they were merged (migration 0003). A new power comes with a new role and the code that grants it.
+    """
 
     class Role(models.TextChoices):
-        VIEWER = "viewer", _("viewer")
-        MANAGER = "manager", _("manager")
+        MEMBER = "member", _("member")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
@@ -20,7 +24,7 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organization")
     )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

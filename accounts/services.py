@@ -3,15 +3,20 @@
 import logging
 import smtplib
 import uuid
+from datetime import timedelta
+from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
@@ -35,9 +40,15 @@ def _member_account(email: str):
     return user
 
 
-def member_password_email(*, user, base_url: str) -> bool:
-    """Email a person a link to set their password (an invitation); False when the email could not be sent."""
+def member_password_email(*, user, organization: Organization, base_url: str) -> bool:
+    """Email a person their invitation to an organization: who invites them (portal staff), what the account is
+    for, and a link to set their password that lasts PASSWORD_RESET_TIMEOUT. False when it could not be sent.
+
+    Not the password-reset email: an unexpected "reset your password" from an unknown site reads like phishing.
+    """
     scheme, _separator, domain = base_url.rstrip("/").partition("://")
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     context = {
         "email": user.email,
         "domain": domain,
@@ -46,26 +57,35 @@ def member_password_email(*, user, base_url: str) -> bool:
         "user": user,
         "token": default_token_generator.make_token(user),
         "protocol": scheme,
+        "organization": organization,
+        "expires_at": expires_at,
+        "expires_in": timeuntil(expires_at, now),
     }
-    subject = render_to_string("registration/password_reset_subject.txt", context).strip()
+    subject = render_to_string("emails/invitation_subject.txt", context).strip()
     try:
-        send_mail(subject, render_to_string("registration/password_reset_email.html", context), None, [user.email])
+        send_mail(subject, render_to_string("emails/invitation.txt", context), None, [user.email])
     except (OSError, smtplib.SMTPException):
         logger.warning("invitation email to member account %s could not be sent", user.pk)
         return False
     return True
 
 
-def member_invite(*, organization: Organization, email: str, role: str, base_url: str) -> tuple[Membership, bool]:
+class Invitation(NamedTuple):
+    membership: Membership
+    created: bool  # False: they were a member already, and the membership was left as it was
+    sent: bool  # whether the email with the link went out
+
+
+def member_invite(*, organization: Organization, email: str, base_url: str) -> Invitation:
     """Add a person to an organization's members and email them a link to set their password.
 
     A new account gets no password until they choose one through the link (Django's password-reset flow).
-    Returns the membership and whether the email went out. Raises ValidationError for an ambiguous email.
+    Inviting someone who is a member already changes nothing but sends a fresh link. Raises ValidationError for
+    an ambiguous email.
     """
     email = get_user_model().objects.normalize_email(email.strip()).lower()
     with transaction.atomic():
         user = _member_account(email)
-        membership, _created = Membership.objects.update_or_create(
-            user=user, organization=organization, defaults={"role": role}
-        )
-    return membership, member_password_email(user=user, base_url=base_url)
+        membership, created = Membership.objects.get_or_create(user=user, organization=organization)
+    sent = member_password_email(user=user, organization=organization, base_url=base_url)
+    return Invitation(membership, created, sent)

@@ -7,10 +7,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -21,6 +23,36 @@ from donations.models import Payment, PaymentQuerySet, Pledge, PledgeQuerySet, P
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
+
+
+def _page_fields(model: type[Model], shown: dict[str, str]) -> list[str]:
+    """A record page's fields in the model's order; those named in `shown` through a display method instead
+    (money as amounts, not minor units; Stripe ids as links)."""
+    return [shown.get(field.name, field.name) for field in model._meta.fields]
+
+
+def _admin_link(obj: Model, text: str) -> str:
+    meta = obj._meta
+    return format_html(
+        '<a href="{}">{}</a>', reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]), text
+    )
+
+
+def _event_log_link(stripe_id: str | None) -> str | None:
+    """A Stripe id with no page of its own here (session, subscription, customer, payment intent) links to the
+    Stripe events that name it. Only to the portal's own pages, never to Stripe's dashboard: the sandbox's ids
+    exist nowhere else, and staff can copy the id into the dashboard of the right mode themselves."""
+    if not stripe_id:
+        return None  # the admin's "-"
+    url = reverse("admin:donations_stripeevent_changelist") + "?" + urlencode({"q": stripe_id})
+    return format_html('<a href="{}" title="{}">{}</a>', url, _("Stripe events that name this id"), stripe_id)
+
+
+def _refund_links(refunds: QuerySet) -> str | None:
+    rows = [(_admin_link(r, r.stripe_refund_id), format_money(r.amount, r.currency), r.status) for r in refunds]
+    if not rows:
+        return None  # the admin's "-"
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} ({})</li>", rows))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -56,12 +88,16 @@ class TransitionInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["paid_at", "amount_display", "stripe_id", "receipt_sent_at"]
+    fields = ["paid_at", "amount_display", "payment_link", "receipt_sent_at"]
     readonly_fields = fields
 
     @admin.display(description=_("amount"))
     def amount_display(self, obj: Payment) -> str:
         return obj.display_amount
+
+    @admin.display(description=_("stripe id"))
+    def payment_link(self, obj: Payment) -> str:
+        return _admin_link(obj, obj.stripe_id)
 
 
 def _export(filename: str, header: list[str], rows) -> StreamingHttpResponse:
@@ -94,14 +130,51 @@ class PledgeAdmin(ReadOnlyAdmin):
         "payments__stripe_payment_intent_id",
     ]
     list_select_related = ["organization", "program"]
-    readonly_fields = [f.name for f in Pledge._meta.fields] + ["amount_display"]
+    fields = readonly_fields = [
+        *_page_fields(
+            Pledge,
+            {
+                "gift_amount": "gift_display",
+                "fee_amount": "fee_display",
+                "amount": "amount_display",
+                "stripe_checkout_session_id": "checkout_session_link",
+                "stripe_subscription_id": "subscription_link",
+                "stripe_customer_id": "customer_link",
+            },
+        ),
+        "refunds_display",
+    ]
     inlines = [TransitionInline, PaymentInline]
     actions = ["stop_monthly", "export_csv"]
     date_hierarchy = "created_at"
 
-    @admin.display(description=_("amount"), ordering="amount")
+    @admin.display(description=_("charged"), ordering="amount")
     def amount_display(self, obj: Pledge) -> str:
         return obj.display_amount
+
+    @admin.display(description=_("gift"))
+    def gift_display(self, obj: Pledge) -> str:
+        return obj.display_gift
+
+    @admin.display(description=_("added processing fee"))
+    def fee_display(self, obj: Pledge) -> str:
+        return obj.display_fee
+
+    @admin.display(description=_("stripe checkout session id"))
+    def checkout_session_link(self, obj: Pledge) -> str:
+        return _event_log_link(obj.stripe_checkout_session_id)
+
+    @admin.display(description=_("stripe subscription id"))
+    def subscription_link(self, obj: Pledge) -> str:
+        return _event_log_link(obj.stripe_subscription_id)
+
+    @admin.display(description=_("stripe customer id"))
+    def customer_link(self, obj: Pledge) -> str:
+        return _event_log_link(obj.stripe_customer_id)
+
+    @admin.display(description=_("refunds"))
+    def refunds_display(self, obj: Pledge) -> str:
+        return _refund_links(Refund.objects.filter(payment__pledge=obj).order_by("refunded_at"))
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
         """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view."""
@@ -193,13 +266,36 @@ class PaymentAdmin(ReadOnlyAdmin):
         "stripe_payment_intent_id",
         "refunds__stripe_refund_id",
     ]
+    search_help_text = _(
+        "Donor email, pledge reference, payment intent (pi_), invoice (in_), refund (re_) or charge (ch_) id. "
+        "Charge ids are not stored: a ch_ id is found through the Stripe events that named it (refunds, disputes); "
+        "otherwise search by the payment intent (pi_) that Stripe shows on the charge."
+    )
     list_select_related = ["pledge__organization", "pledge__program", "organization"]
-    readonly_fields = [f.name for f in Payment._meta.fields]
+    fields = readonly_fields = [
+        *_page_fields(Payment, {"amount": "amount_display", "stripe_payment_intent_id": "payment_intent_link"}),
+        "refunds_display",
+    ]
     actions = ["refund", "resend_receipt", "export_csv"]
     date_hierarchy = "paid_at"
 
     def get_queryset(self, request: HttpRequest) -> PaymentQuerySet:
         return super().get_queryset(request).with_refunded()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        term = search_term.strip()
+        if term.startswith("ch_") and " " not in term:
+            intents = charge_payment_intents(term)
+            return queryset.filter(Q(stripe_payment_intent_id__in=intents) | Q(stripe_id=term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("stripe payment intent id"))
+    def payment_intent_link(self, obj: Payment) -> str:
+        return _event_log_link(obj.stripe_payment_intent_id)
+
+    @admin.display(description=_("refunds"))
+    def refunds_display(self, obj: Payment) -> str:
+        return _refund_links(obj.refunds.order_by("refunded_at"))
 
     @admin.display(description=_("program"))
     def program(self, obj: Payment) -> str:
@@ -346,7 +442,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "payment__pledge__donor_email",
     ]
     list_select_related = ["organization", "payment__pledge"]
-    readonly_fields = [f.name for f in Refund._meta.fields]
+    fields = readonly_fields = [*_page_fields(Refund, {"amount": "amount_display"}), "pledge_link"]
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: Refund) -> str:
@@ -356,12 +452,21 @@ class RefundAdmin(ReadOnlyAdmin):
     def donor(self, obj: Refund) -> str:
         return obj.payment.pledge.donor_email
 
+    @admin.display(description=_("pledge"))
+    def pledge_link(self, obj: Refund) -> str:
+        return _admin_link(obj.payment.pledge, obj.payment.pledge.reference)
+
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "created", "received_at", "outcome"]
     list_filter = ["type", ("created", admin.DateFieldListFilter)]
-    search_fields = ["event_id", "type", "outcome"]
+    # The payload's text too: a pledge reference, a payment intent (pi_), a Checkout Session (cs_), a charge (ch_)
+    # finds the events that name it. A scan of the log, fine for a back office's occasional search.
+    search_fields = ["event_id", "type", "outcome", "payload"]
+    search_help_text = _(
+        "Event id or type, or any id or reference in the payload: pledge reference, pi_, cs_, ch_, in_, sub_, re_."
+    )
     readonly_fields = ["event_id", "type", "created", "received_at", "outcome", "payload_pretty"]
     exclude = ["payload"]
 
@@ -370,3 +475,13 @@ class StripeEventAdmin(ReadOnlyAdmin):
         return format_html(
             "<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True)
         )
+
+
+def charge_payment_intents(charge_id: str) -> list[str]:
+    """The payment intents that the Stripe events we received give for a charge (the portal does not store charge
+    ids): a charge event's object is the charge; a refund's or dispute's names it in `charge`."""
+    named = StripeEvent.objects.filter(
+        Q(payload__data__object__id=charge_id) | Q(payload__data__object__charge=charge_id)
+    )
+    intents = named.values_list("payload__data__object__payment_intent", flat=True)
+    return sorted({intent for intent in intents if isinstance(intent, str) and intent})

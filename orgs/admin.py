@@ -1,13 +1,21 @@
 """The staff back office for the directory. State changes go through orgs.services."""
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -39,6 +47,32 @@ class ProgramInline(admin.StackedInline):
     prepopulated_fields = {"slug": ["name"]}
 
 
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def verification_summary(organization: Organization) -> str:
+    """What staff read about an organization's verification: who checked what, when, and until when it shows."""
+    if not organization.verified_at:
+        return str(_("Not verified."))
+    facts = {
+        "verified": _day(organization.verified_at),
+        "by": organization.verified_by or _("a former staff member"),
+        "basis": organization.get_verification_basis_display(),
+        "reference": organization.verification_reference,
+        "expires": _day(organization.verification_expires_at),
+    }
+    if organization.is_verified:
+        return _("Verified on %(verified)s by %(by)s against %(basis)s: %(reference)s. Expires on %(expires)s.") % facts
+    return (
+        _(
+            "Expired on %(expires)s (verified on %(verified)s by %(by)s against %(basis)s: %(reference)s). "
+            "The badge no longer shows."
+        )
+        % facts
+    )
+
+
 class VerifyForm(forms.Form):
     basis = forms.ChoiceField(label=_("Verified against"), choices=Organization.VerificationBasis.choices)
     reference = forms.CharField(
@@ -57,6 +91,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["regions", "causes", "sources"]
     readonly_fields = [
+        "verification_status",
         "verified_at",
         "verified_by",
         "verification_basis",
@@ -86,9 +121,10 @@ class OrganizationAdmin(admin.ModelAdmin):
             },
         ),
         (
-            _("Verification (use the 'Mark verified' action)"),
+            _("Verification"),
             {
                 "fields": [
+                    "verification_status",
                     "verified_at",
                     "verified_by",
                     "verification_basis",
@@ -111,6 +147,52 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description=_("verification expires"))
     def verification_expires_at(self, obj: Organization):
         return obj.verification_expires_at
+
+    @admin.display(description=_("status"))
+    def verification_status(self, obj: Organization) -> str:
+        if obj.pk is None:
+            return _("Save the organization first; then verify it.")
+        verify = reverse("admin:orgs_organization_verify", args=[obj.pk])
+        label = _("Verify again") if obj.verified_at else _("Verify")
+        return format_html('{} <a class="button" href="{}">{}</a>', verification_summary(obj), verify, label)
+
+    def get_urls(self):
+        verify = path(
+            "<int:object_id>/verify/", self.admin_site.admin_view(self.verify_view), name="orgs_organization_verify"
+        )
+        return [verify, *super().get_urls()]
+
+    def verify_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """One organization's "Verify" page: what is on record now, what to record, and until when it will show."""
+        organization = get_object_or_404(Organization, pk=object_id)
+        if not self.has_change_permission(request, organization):
+            raise PermissionDenied
+        form = VerifyForm(request.POST or None, initial={"basis": organization.verification_basis})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.organization_verify(
+                    organizations=Organization.objects.filter(pk=organization.pk), by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                organization.refresh_from_db()
+                self.message_user(request, verification_summary(organization))
+                return redirect("admin:orgs_organization_change", organization.pk)
+        return TemplateResponse(
+            request,
+            "admin/orgs/organization/verify_one.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Verify %(name)s") % {"name": organization.name},
+                "opts": self.model._meta,
+                "organization": organization,
+                "current": verification_summary(organization),
+                "valid_days": settings.VERIFICATION_VALID_DAYS,
+                "expires": _day(timezone.now() + timedelta(days=settings.VERIFICATION_VALID_DAYS)),
+                "form": form,
+            },
+        )
 
     @admin.action(description=_("Publish the selected organizations"))
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -4,7 +4,7 @@ Personas (each ``<persona>`` is a user; ``<persona>_client`` is a test client si
 
 - ``client``: anonymous, signed in as nobody
 - ``donor``: an account with no membership and no staff rights
-- ``member_a`` / ``member_b``: a viewer of organization A (``org_a``) / of organization B (``org_b``)
+- ``member_a`` / ``member_b``: a member of organization A (``org_a``) / of organization B (``org_b``)
 - ``staff_without_permissions``: ``is_staff`` and nothing else (reaches the admin's door, may do nothing)
 - ``superuser``: staff with every permission
 

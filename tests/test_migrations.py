@@ -69,7 +69,7 @@ def test_old_layout_migrates_with_pledges_payments_and_members():
             ids["membership"],
             ids["user"],
             ids["organization"],
-            "manager",
+            "member",  # manager and viewer became one role (accounts 0003)
         )
         payment = new.get_model("donations", "Payment").objects.select_related("pledge").get()
         assert (payment.pk, payment.amount, payment.pledge.reference, payment.pledge.status) == (
@@ -82,11 +82,33 @@ def test_old_layout_migrates_with_pledges_payments_and_members():
 
         with pytest.raises(IntegrityError), transaction.atomic():
             new.get_model("accounts", "Membership").objects.create(
-                user_id=ids["user"], organization_id=ids["organization"], role="viewer"
+                user_id=ids["user"], organization_id=ids["organization"], role="member"
             )
 
         # And back: the old layout can be restored with the rows in place.
         back = _migrate(OLD_LAYOUT)
         assert back.get_model("orgs", "Membership").objects.get().pk == ids["membership"]
+    finally:
+        _migrate(latest)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_manager_and_viewer_memberships_become_members():
+    latest = _latest()
+    before = [("accounts", "0002_membership_table"), ("orgs", "0002_membership_to_accounts")]
+    try:
+        old = _migrate(before)
+        users, organizations = old.get_model("auth", "User").objects, old.get_model("orgs", "Organization").objects
+        organization = organizations.create(name="Crossing Borders", slug="crossing-borders", summary="Care.")
+        for n, role in enumerate(["manager", "viewer"]):
+            user = users.create(username=f"member{n}@example.org", email=f"member{n}@example.org")
+            old.get_model("accounts", "Membership").objects.create(user=user, organization=organization, role=role)
+
+        new = _migrate(latest)
+        assert set(new.get_model("accounts", "Membership").objects.values_list("role", flat=True)) == {"member"}
+
+        back = _migrate(before)
+        assert set(back.get_model("accounts", "Membership").objects.values_list("role", flat=True)) == {"viewer"}
     finally:
         _migrate(latest)

@@ -31,7 +31,7 @@ def _action(superuser_client, model, action, objects, **extra):
 
 
 def test_members_and_donors_never_reach_the_admin(org_a, donor):
-    for user in (factories.member(organization=org_a, role="manager"), donor):
+    for user in (factories.member(organization=org_a), donor):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         for url in (
@@ -190,3 +190,69 @@ def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, giving_org,
     response = _action(auditor, "payment", "refund", [payment], apply="1", amount="5", request_key="a" * 32)
     assert not Refund.objects.exists()
     assert response.status_code == 200
+
+
+def _readonly(page, value: str) -> bool:
+    return f'<div class="readonly">{value}</div>' in page.text
+
+
+def test_record_pages_show_amounts_and_link_payments_refunds_and_stripe_ids(superuser_client):
+    org = factories.giving_organization()
+    pledge = factories.pledge(
+        organization=org, gift_amount=10000, fee_amount=320, stripe_checkout_session_id="cs_linked"
+    )
+    payment = factories.payment(pledge=pledge, stripe_id="pi_linked")
+    refund = factories.refund(payment=payment, stripe_refund_id="re_linked", amount=2500)
+    payment_url = f"/admin/donations/payment/{payment.pk}/change/"
+    refund_url = f"/admin/donations/refund/{refund.pk}/change/"
+    pledge_url = f"/admin/donations/pledge/{pledge.pk}/change/"
+
+    page = superuser_client.get(pledge_url)
+    for amount in ("US$100.00", "US$3.20", "US$103.20"):
+        assert _readonly(page, amount), amount
+    assert not any(_readonly(page, minor) for minor in ("10000", "320", "10320"))
+    assert f'<a href="{payment_url}">pi_linked</a>' in page.text
+    assert f'<a href="{refund_url}">re_linked</a>: US$25.00 (succeeded)' in page.text
+    assert 'href="/admin/donations/stripeevent/?q=cs_linked"' in page.text
+
+    page = superuser_client.get(payment_url)
+    assert _readonly(page, "US$103.20") and not _readonly(page, "10320")
+    assert f'<a href="{refund_url}">re_linked</a>' in page.text and f'href="{pledge_url}"' in page.text
+    assert 'href="/admin/donations/stripeevent/?q=pi_linked"' in page.text
+
+    page = superuser_client.get(refund_url)
+    assert _readonly(page, "US$25.00") and not _readonly(page, "2500")
+    assert f'href="{payment_url}"' in page.text and f'<a href="{pledge_url}">{pledge.reference}</a>' in page.text
+
+
+def test_charge_ids_find_payments_through_the_stripe_events_that_named_them(superuser_client):
+    org = factories.giving_organization()
+    refunded = factories.payment(pledge=factories.pledge(organization=org), stripe_id="pi_refunded")
+    disputed = factories.payment(pledge=factories.pledge(organization=org), stripe_id="pi_disputed")
+    factories.payment(pledge=factories.pledge(organization=org), stripe_id="pi_other")
+    charge = {"id": "ch_refunded", "object": "charge", "payment_intent": "pi_refunded"}
+    dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_disputed", "payment_intent": "pi_disputed"}
+    for n, (kind, obj) in enumerate([("charge.refunded", charge), ("charge.dispute.created", dispute)]):
+        StripeEvent.objects.create(
+            event_id=f"evt_ch_{n}", type=kind, created=refunded.paid_at, payload={"type": kind, "data": {"object": obj}}
+        )
+
+    def found(term: str) -> list[int]:
+        page = superuser_client.get("/admin/donations/payment/", {"q": term})
+        return [payment.pk for payment in page.context["cl"].result_list]
+
+    assert found("ch_refunded") == [refunded.pk]
+    assert found(" ch_disputed ") == [disputed.pk]
+    assert found("ch_never_seen") == []
+    assert "Charge ids are not stored" in superuser_client.get("/admin/donations/payment/").text
+
+
+def test_event_log_is_searchable_by_pledge_reference_payment_intent_and_checkout_session(superuser_client, client):
+    session = {"id": "cs_logged", "object": "checkout.session", "client_reference_id": "PLOGGEDREFERENCE"}
+    session["payment_intent"] = "pi_logged"
+    post_event(client, event("checkout.session.completed", session, event_id="evt_session"))
+    post_event(client, event("customer.created", {"id": "cus_other", "object": "customer"}, event_id="evt_other"))
+    assert StripeEvent.objects.count() == 2
+    for term in ("PLOGGEDREFERENCE", "ploggedreference", "pi_logged", "cs_logged", "evt_session"):
+        page = superuser_client.get("/admin/donations/stripeevent/", {"q": term})
+        assert [e.event_id for e in page.context["cl"].result_list] == ["evt_session"], term

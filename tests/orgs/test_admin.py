@@ -150,3 +150,41 @@ def test_mark_verified_asks_what_was_checked_and_records_who_and_when(superuser_
     assert (org.verification_basis, org.verification_reference) == ("registry", "Registry no. 7")
     assert org.verification_expires_at == org.verified_at + timedelta(days=365)
     assert "Verified" in client.get(org.get_absolute_url()).text
+
+
+def test_the_organization_page_verifies_it_and_shows_what_was_checked_and_until_when(
+    superuser_client, superuser, staff_without_permissions_client, client
+):
+    from django.utils.formats import date_format
+
+    org = factories.organization(name="Checked Org")
+    change = superuser_client.get(f"{CHANGELIST}{org.pk}/change/").text
+    verify_url = f"{CHANGELIST}{org.pk}/verify/"
+    assert verify_url in change and "Not verified." in change
+    assert staff_without_permissions_client.get(verify_url).status_code == 403
+
+    page = superuser_client.get(verify_url)
+    expires = date_format(timezone.localtime(timezone.now() + timedelta(days=365)), "DATE_FORMAT")
+    assert page.status_code == 200 and "Not verified." in page.text
+    assert f"will show for 365 days, until {expires}" in page.text
+    missing = superuser_client.post(verify_url, {"basis": "document", "reference": " "})
+    assert missing.status_code == 200 and Organization.objects.get(pk=org.pk).verified_at is None
+
+    done = superuser_client.post(verify_url, {"basis": "document", "reference": "Annual report 2025"}, follow=True)
+    assert done.redirect_chain[-1][0] == f"{CHANGELIST}{org.pk}/change/"
+    org.refresh_from_db()
+    assert (org.verified_by, org.verification_basis, org.verification_reference) == (
+        superuser,
+        "document",
+        "Annual report 2025",
+    )
+    today = date_format(timezone.localtime(org.verified_at), "DATE_FORMAT")
+    summary = (
+        f"Verified on {today} by {superuser.username} against a document: Annual report 2025. Expires on {expires}."
+    )
+    assert [str(message) for message in done.context["messages"]] == [summary]
+    assert summary in done.text and "Verify again" in done.text
+    assert "Verified" in client.get(org.get_absolute_url()).text
+
+    Organization.objects.filter(pk=org.pk).update(verified_at=timezone.now() - timedelta(days=400))
+    assert "Expired on" in superuser_client.get(f"{CHANGELIST}{org.pk}/change/").text
