@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -82,8 +83,23 @@ class VerifyForm(forms.Form):
     )
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """Stores a logo's resized, metadata-free versions (orgs.services), never the uploaded file itself."""
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        self.logo_versions = services.logo_versions(upload=logo) if isinstance(logo, UploadedFile) else None
+        return self.instance.logo  # the new versions (or none, when cleared) are put in place by save()
+
+    def save(self, commit: bool = True):
+        if "logo" in self.changed_data and "logo" not in self.errors:
+            services.organization_logo_replace(organization=self.instance, versions=self.logo_versions)
+        return super().save(commit)
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = ["name", "published", "verified_badge", "verified_at", "updated_at"]
     formfield_overrides = URL_FIELDS
     list_filter = ["published", VerifiedFilter, "accepts_gifts", "causes", "regions"]

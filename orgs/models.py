@@ -123,7 +123,30 @@ class Organization(Translated, TimeStamped):
     regions = models.ManyToManyField(Region, blank=True, related_name="organizations", verbose_name=_("works in"))
     causes = models.ManyToManyField(Cause, blank=True, related_name="organizations", verbose_name=_("causes"))
     website = models.URLField(_("website"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # The logo as stored: re-encoded without metadata, never the upload itself (orgs.services.logo_versions).
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        width_field="logo_width",
+        height_field="logo_height",
+        help_text=_(
+            "PNG, JPEG, GIF or WebP; at most 5 MB and 5000 pixels wide and high. "
+            "Stored resized, without the file's metadata (camera, place, dates)."
+        ),
+    )
+    logo_width = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    logo_card = models.ImageField(
+        _("logo for directory cards"),
+        upload_to="logos/cards/",
+        blank=True,
+        editable=False,
+        width_field="logo_card_width",
+        height_field="logo_card_height",
+    )
+    logo_card_width = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    logo_card_height = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="organizations", verbose_name=_("sources"))
     published = models.BooleanField(_("published"), default=False)
 

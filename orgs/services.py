@@ -1,11 +1,16 @@
-"""Writes to the directory that staff make through the admin's actions."""
+"""Writes to the directory that staff make through the admin: its actions, and the logos its form stores."""
+
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import images
 from orgs.models import Organization, OrganizationQuerySet
 
 
@@ -38,3 +43,72 @@ def organization_verify(
             verification_reference=reference,
             updated_at=now,
         )
+
+
+# Logos: the limits of an upload and the boxes its stored versions fit in (twice the size they are shown at).
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+LOGO_MAX_SIDE = 5000
+LOGO_PROFILE_BOX = (400, 160)
+LOGO_CARD_BOX = (160, 96)
+
+
+@dataclass(frozen=True)
+class LogoVersions:
+    profile: images.Encoded
+    card: images.Encoded
+
+
+def logo_versions(*, upload: File) -> LogoVersions:
+    """The stored versions of an uploaded logo: pixels only (no EXIF, GPS, comments), resized for the profile and
+    for directory cards. Refuses (ValidationError) a file over LOGO_MAX_BYTES or LOGO_MAX_SIDE pixels, which is
+    checked from the file's header before it is decoded."""
+    try:
+        image = images.open_bounded(upload, size=upload.size, max_bytes=LOGO_MAX_BYTES, max_side=LOGO_MAX_SIDE)
+        return LogoVersions(
+            profile=images.encode_within(image, box=LOGO_PROFILE_BOX),
+            card=images.encode_within(image, box=LOGO_CARD_BOX),
+        )
+    except images.ImageRejected as exc:
+        raise ValidationError(_logo_refusal(exc), code=f"logo_{exc.reason}") from exc
+    except (OSError, ValueError) as exc:  # pixels Pillow cannot convert
+        raise ValidationError(_logo_refusal(images.ImageRejected("unreadable")), code="logo_unreadable") from exc
+
+
+def _logo_refusal(exc: images.ImageRejected) -> str:
+    limits = {"megabytes": LOGO_MAX_BYTES // (1024 * 1024), "side": LOGO_MAX_SIDE}
+    if exc.reason == "bytes":
+        size = {"size": f"{exc.details['size'] / (1024 * 1024):.1f}"}
+        return _("This logo is %(size)s MB; a logo may be at most %(megabytes)s MB. Upload a smaller file.") % (
+            limits | size
+        )
+    if exc.reason == "pixels" and exc.details.get("width"):
+        size = {"width": exc.details["width"], "height": exc.details["height"]}
+        return _(
+            "This logo is %(width)s × %(height)s pixels; a logo may be at most %(side)s pixels wide and high. "
+            "Resize it and upload it again."
+        ) % (limits | size)
+    if exc.reason == "pixels":
+        return _("This logo has too many pixels; a logo may be at most %(side)s pixels wide and high.") % limits
+    return _("Upload the logo as a PNG, JPEG, GIF or WebP image.")
+
+
+def organization_logo_replace(*, organization: Organization, versions: LogoVersions | None) -> None:
+    """Put new logo versions (None: no logo) on the organization; saving it writes them. The files they replace
+    are deleted once the surrounding transaction commits. For forms that save the organization themselves."""
+    replaced = [field.name for field in (organization.logo, organization.logo_card) if field]
+    if versions is None:
+        organization.logo = organization.logo_card = ""
+    else:
+        stem = organization.slug or "logo"
+        organization.logo = ContentFile(versions.profile.content, name=f"{stem}.{versions.profile.extension}")
+        organization.logo_card = ContentFile(versions.card.content, name=f"{stem}.{versions.card.extension}")
+    storage = organization.logo.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in replaced])
+
+
+def organization_logo_set(*, organization: Organization, upload: File | None) -> None:
+    """Store an uploaded logo's versions (see logo_versions), or remove the logo; saves the organization."""
+    versions = logo_versions(upload=upload) if upload else None
+    with transaction.atomic():
+        organization_logo_replace(organization=organization, versions=versions)
+        organization.save()
