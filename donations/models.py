@@ -41,7 +41,8 @@ class PledgeStatus(models.TextChoices):
 
 
 class PledgeQuerySet(models.QuerySet["Pledge"]):
-    # Monthly gifts still charging (a failed month keeps the gift running while Stripe retries).
+    # Monthly gifts not stopped: active ones, and past-due ones (a month failed; Stripe retries the card). Staff and
+    # donors can stop either. Reports count only active ones as bringing money; past-due ones are shown apart.
     RUNNING_MONTHLY = (PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE)
     # Gifts started but not (or not yet) completed: pledged, not received.
     NOT_COMPLETED = (
