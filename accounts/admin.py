@@ -54,7 +54,6 @@ class OrganizationWithMembersAdmin(OrganizationAdmin):
                     organization=organization,
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
-                    base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
                 form.add_error("email", exc.messages)

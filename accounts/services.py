@@ -15,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
+from common.links import portal_site
 from orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,11 @@ def _member_account(email: str):
     return user
 
 
-def member_password_email(*, user, base_url: str) -> bool:
-    """Email a person a link to set their password (an invitation); False when the email could not be sent."""
-    scheme, _separator, domain = base_url.rstrip("/").partition("://")
+def member_password_email(*, user) -> bool:
+    """Email a person a link to set their password (an invitation); False when the email could not be sent.
+
+    The link is on PORTAL_BASE_URL, like every link in the portal's emails (common.links)."""
+    scheme, domain = portal_site()
     context = {
         "email": user.email,
         "domain": domain,
@@ -56,7 +59,7 @@ def member_password_email(*, user, base_url: str) -> bool:
     return True
 
 
-def member_invite(*, organization: Organization, email: str, role: str, base_url: str) -> tuple[Membership, bool]:
+def member_invite(*, organization: Organization, email: str, role: str) -> tuple[Membership, bool]:
     """Add a person to an organization's members and email them a link to set their password.
 
     A new account gets no password until they choose one through the link (Django's password-reset flow).
@@ -68,4 +71,4 @@ def member_invite(*, organization: Organization, email: str, role: str, base_url
         membership, _created = Membership.objects.update_or_create(
             user=user, organization=organization, defaults={"role": role}
         )
-    return membership, member_password_email(user=user, base_url=base_url)
+    return membership, member_password_email(user=user)

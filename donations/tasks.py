@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
+from common.links import portal_url
 from donations.models import Payment
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ def stop_token_reference(token: str) -> str | None:
 @task()
 def send_receipt(payment_id: int, resend: bool = False) -> bool:
     """Email the donor a receipt for one payment, once (receipt_sent_at guards), or again when staff resend it."""
-    from django.conf import settings
-
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
@@ -47,8 +46,7 @@ def send_receipt(payment_id: int, resend: bool = False) -> bool:
             "payment": payment,
             "pledge": pledge,
             "organization": pledge.organization,
-            "site_url": settings.PORTAL_BASE_URL.rstrip("/"),
-            "stop_path": reverse("donations:stop_monthly", kwargs={"token": stop_token(pledge.reference)})
+            "stop_url": portal_url(reverse("donations:stop_monthly", kwargs={"token": stop_token(pledge.reference)}))
             if pledge.is_monthly
             else "",
         }
