@@ -159,6 +159,8 @@ class PledgeTransition(models.Model):
     stripe_event_id = models.CharField(_("stripe event id"), max_length=255, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The donor's email about this move (stopped, past due, failed): sent once, whatever repeats.
+    notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -267,6 +269,7 @@ class Refund(models.Model):
         help_text=_("The staff member who refunded through the portal's refund page; empty for Stripe's dashboard."),
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RefundQuerySet.as_manager()
@@ -279,6 +282,10 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_refund_id or self.REQUESTED} {format_money(self.amount, self.currency)}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
 
 
 class Outcome(enum.StrEnum):

@@ -260,7 +260,7 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
         if record is None and key:
             claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
             if claim is not None:
-                return _claim_fill(claim, refund, status)
+                return _refund_notify(claim.pk, _claim_fill(claim, refund, status))
         if record is None:
             record, created = Refund.objects.get_or_create(
                 stripe_refund_id=refund.id,
@@ -276,10 +276,19 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                 },
             )
             if created:
-                return int(status in Refund.COUNTED)
+                return _refund_notify(record.pk, int(status in Refund.COUNTED))
         if record.status != status:
             Refund.objects.filter(pk=record.pk).update(status=status)
         return 0
+
+
+def _refund_notify(refund_pk: int, counted: int) -> int:
+    """A refund newly counted: the donor hears of it once, after the transaction commits. Returns `counted`."""
+    if counted:
+        from donations.tasks import send_refund_notice
+
+        transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id=refund_pk))
+    return counted
 
 
 def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
