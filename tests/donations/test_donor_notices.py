@@ -74,7 +74,7 @@ def test_a_failed_month_emails_the_donor_once_in_korean(client, stripe_sandbox, 
     stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="paid")
     with on_commit():
         deliver(client, new_events(stripe_sandbox))
-    assert [m.subject for m in mail.outbox][1:] == [mail.outbox[-1].subject]  # only the receipt of the paid month
+    assert len(mail.outbox) == 2 and "영수증" in mail.outbox[-1].subject  # the paid month's receipt, nothing else
 
 
 def test_a_delayed_payment_that_fails_emails_the_donor_once(client, stripe_sandbox, giving_org, on_commit):
