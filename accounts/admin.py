@@ -52,7 +52,6 @@ class OrganizationWithMembersAdmin(OrganizationAdmin):
                 invitation = services.member_invite(
                     organization=organization,
                     email=form.cleaned_data["email"],
-                    base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as exc:
                 form.add_error("email", exc.messages)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common import ratelimit
+from common.links import portal_site
 
 
 class MemberPasswordResetForm(PasswordResetForm):
@@ -16,6 +17,11 @@ class MemberPasswordResetForm(PasswordResetForm):
     Django skips accounts without a usable password; an invited member has none until they choose one, so an
     expired invitation could never be renewed from the sign-in page. Only members of an organization qualify.
     """
+
+    def save(self, **kwargs):
+        """The link points at PORTAL_BASE_URL (common.links), not at the host the request came through."""
+        scheme, domain = portal_site()
+        return super().save(**{**kwargs, "domain_override": domain, "use_https": scheme == "https"})
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)

@@ -20,6 +20,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
+from common.links import portal_site
 from orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,14 @@ def _member_account(email: str):
     return user
 
 
-def member_password_email(*, user, organization: Organization, base_url: str) -> bool:
+def member_password_email(*, user, organization: Organization) -> bool:
     """Email a person their invitation to an organization: who invites them (portal staff), what the account is
     for, and a link to set their password that lasts PASSWORD_RESET_TIMEOUT. False when it could not be sent.
 
     Not the password-reset email: an unexpected "reset your password" from an unknown site reads like phishing.
+    The link is on PORTAL_BASE_URL, like every link in the portal's emails (common.links).
     """
-    scheme, _separator, domain = base_url.rstrip("/").partition("://")
+    scheme, domain = portal_site()
     now = timezone.now()
     expires_at = now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     context = {
@@ -76,7 +78,7 @@ class Invitation(NamedTuple):
     sent: bool  # whether the email with the link went out
 
 
-def member_invite(*, organization: Organization, email: str, base_url: str) -> Invitation:
+def member_invite(*, organization: Organization, email: str) -> Invitation:
     """Add a person to an organization's members and email them a link to set their password.
 
     A new account gets no password until they choose one through the link (Django's password-reset flow).
@@ -87,5 +89,5 @@ def member_invite(*, organization: Organization, email: str, base_url: str) -> I
     with transaction.atomic():
         user = _member_account(email)
         membership, created = Membership.objects.get_or_create(user=user, organization=organization)
-    sent = member_password_email(user=user, organization=organization, base_url=base_url)
+    sent = member_password_email(user=user, organization=organization)
     return Invitation(membership, created, sent)

@@ -236,6 +236,12 @@ class PledgeAdmin(ReadOnlyAdmin):
 
 class RefundForm(forms.Form):
     amount = forms.CharField(label=_("Amount to refund"), max_length=20)
+    reason = forms.CharField(
+        label=_("Why this refund"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the refund for the staff who read it later (for example: the donor asked by email)."),
+    )
     # One per confirmation page shown: sending the same page twice makes one refund.
     request_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
@@ -338,6 +344,8 @@ class PaymentAdmin(ReadOnlyAdmin):
                     payment=payment,
                     amount=amount,
                     request_key=form.cleaned_data["request_key"],
+                    requested_by=request.user,
+                    reason=form.cleaned_data["reason"],
                     source=PledgeTransition.Source.STAFF,
                 )
             except ValidationError as exc:
@@ -425,6 +433,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "amount_display",
         "currency",
         "source",
+        "requested_by",
         "status",
         "donor",
         "created_at",
@@ -441,7 +450,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "payment__pledge__reference",
         "payment__pledge__donor_email",
     ]
-    list_select_related = ["organization", "payment__pledge"]
+    list_select_related = ["organization", "payment__pledge", "requested_by"]
     fields = readonly_fields = [*_page_fields(Refund, {"amount": "amount_display"}), "pledge_link"]
 
     @admin.display(description=_("amount"), ordering="amount")

@@ -6,6 +6,7 @@ A pledge's status changes only through donations.services.pledges.pledge_transit
 import enum
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -41,7 +42,8 @@ class PledgeStatus(models.TextChoices):
 
 
 class PledgeQuerySet(models.QuerySet["Pledge"]):
-    # Monthly gifts still charging (a failed month keeps the gift running while Stripe retries).
+    # Monthly gifts not stopped: active ones, and past-due ones (a month failed; Stripe retries the card). Staff and
+    # donors can stop either. Reports count only active ones as bringing money; past-due ones are shown apart.
     RUNNING_MONTHLY = (PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE)
     # Gifts started but not (or not yet) completed: pledged, not received.
     NOT_COMPLETED = (
@@ -157,6 +159,8 @@ class PledgeTransition(models.Model):
     stripe_event_id = models.CharField(_("stripe event id"), max_length=255, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The donor's email about this move (stopped, past due, failed): sent once, whatever repeats.
+    notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -241,11 +245,13 @@ class Refund(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("organization")
     )
-    stripe_refund_id = models.CharField(_("stripe refund id"), max_length=255, unique=True)
+    # Empty only while a refund staff asked for waits for Stripe's answer (a claim; see services.refunds).
+    stripe_refund_id = models.CharField(_("stripe refund id"), max_length=255, unique=True, null=True, blank=True)
     amount = models.PositiveBigIntegerField(_("amount (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     # Refunds in these states count as money returned; "failed" and "canceled" ones are kept but not counted.
     COUNTED = ("succeeded", "pending", "requires_action")
+    REQUESTED = "requested"  # a claim: staff asked, Stripe has not answered yet (not counted)
 
     status = models.CharField(_("status"), max_length=30, default="succeeded")
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STRIPE)
@@ -253,6 +259,17 @@ class Refund(models.Model):
         _("refunded at"), default=timezone.now, help_text=_("When Stripe made the refund.")
     )
     request_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+        help_text=_("The staff member who refunded through the portal's refund page; empty for Stripe's dashboard."),
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RefundQuerySet.as_manager()
@@ -264,7 +281,11 @@ class Refund(models.Model):
         verbose_name_plural = _("refunds")
 
     def __str__(self) -> str:
-        return f"{self.stripe_refund_id} {format_money(self.amount, self.currency)}"
+        return f"{self.stripe_refund_id or self.REQUESTED} {format_money(self.amount, self.currency)}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
 
 
 class Outcome(enum.StrEnum):

@@ -60,6 +60,9 @@ def _id(value: Any) -> str:
     return value or ""
 
 
+REFUND_REQUEST_KEY = "portal_refund_request"
+
+
 def _reference(data: dict[str, Any]) -> str:
     """Our pledge reference, from an object's metadata."""
     return (data.get("metadata") or {}).get("pledge") or ""
@@ -177,6 +180,7 @@ class Refund:
     currency: str
     status: str  # pending, requires_action, succeeded, failed, canceled; "" when Stripe did not say
     created: datetime | None
+    request_key: str = ""  # the portal's refund request (staff's confirmation page), from the metadata
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Refund":
@@ -187,6 +191,7 @@ class Refund:
             currency=_currency(data),
             status=data.get("status") or "",
             created=_time(data.get("created")),
+            request_key=(data.get("metadata") or {}).get(REFUND_REQUEST_KEY) or "",
         )
 
 
@@ -345,11 +350,16 @@ def subscription_retrieve(subscription_id: str) -> Subscription:
     )
 
 
-def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str, reference: str) -> Refund:
+def refund_create(
+    *, payment_intent_id: str, amount: int, idempotency_key: str, reference: str, request_key: str = ""
+) -> Refund:
+    """Refund part of a payment. `request_key`, the portal's own refund request, rides in the metadata so that the
+    webhook telling of this refund finds the row claimed for it, whichever arrives first."""
+    metadata = {"pledge": reference, **({REFUND_REQUEST_KEY: request_key} if request_key else {})}
     data = _call(
         "refunds.create",
         client().v1.refunds.create,
-        params={"payment_intent": payment_intent_id, "amount": amount, "metadata": {"pledge": reference}},
+        params={"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata},
         options={"idempotency_key": idempotency_key},
     )
     return Refund.from_stripe(data)

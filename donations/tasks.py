@@ -1,4 +1,9 @@
-"""Background work: receipts. Enqueued after the transaction that recorded the payment commits."""
+"""Background work: emails to the donor. Enqueued after the transaction that recorded the news commits.
+
+Each email is sent once: the row it is about (a payment, a status change, a refund) is locked and marked sent in
+the same transaction, so a repeated webhook, a retried task or a resend by mistake sends nothing more. Every email
+goes to the donor only, in the pledge's language, and says no more than the donor needs.
+"""
 
 import logging
 
@@ -10,10 +15,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
-from donations.models import Payment
+from common.links import portal_url
+from donations.models import Payment, Pledge, PledgeStatus, PledgeTransition, Refund
 
 logger = logging.getLogger(__name__)
 STOP_SALT = "donations.stop-monthly"
+# The status changes the donor hears about, and the email (templates/emails/<name>.txt, <name>_subject.txt) for each.
+STATUS_NOTICES = {
+    PledgeStatus.CANCELED: "monthly_stopped",
+    PledgeStatus.PAST_DUE: "payment_failed",
+    PledgeStatus.FAILED: "payment_failed",
+}
 
 
 def stop_token(reference: str) -> str:
@@ -27,11 +39,22 @@ def stop_token_reference(token: str) -> str | None:
         return None
 
 
+def _stop_url(pledge: Pledge) -> str:
+    return portal_url(reverse("donations:stop_monthly", kwargs={"token": stop_token(pledge.reference)}))
+
+
+def _email_donor(pledge: Pledge, template: str, context: dict) -> None:
+    """One email to the pledge's donor, in the pledge's language."""
+    context = {"pledge": pledge, "organization": pledge.organization, **context}
+    with translation.override(pledge.language or "en"):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}.txt", context)
+    send_mail(subject, body, None, [pledge.donor_email])
+
+
 @task()
 def send_receipt(payment_id: int, resend: bool = False) -> bool:
     """Email the donor a receipt for one payment, once (receipt_sent_at guards), or again when staff resend it."""
-    from django.conf import settings
-
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
@@ -43,19 +66,49 @@ def send_receipt(payment_id: int, resend: bool = False) -> bool:
         if payment is None:
             return False
         pledge = payment.pledge
-        context = {
-            "payment": payment,
-            "pledge": pledge,
-            "organization": pledge.organization,
-            "site_url": settings.PORTAL_BASE_URL.rstrip("/"),
-            "stop_path": reverse("donations:stop_monthly", kwargs={"token": stop_token(pledge.reference)})
-            if pledge.is_monthly
-            else "",
-        }
-        with translation.override(pledge.language or "en"):
-            subject = render_to_string("emails/receipt_subject.txt", context).strip()
-            body = render_to_string("emails/receipt.txt", context)
-        send_mail(subject, body, None, [pledge.donor_email])
+        _email_donor(
+            pledge, "receipt", {"payment": payment, "stop_url": _stop_url(pledge) if pledge.is_monthly else ""}
+        )
         Payment.objects.filter(pk=payment.pk).update(receipt_sent_at=timezone.now())
     logger.info("receipt sent for payment %s", payment.pk)
+    return True
+
+
+@task()
+def send_status_notice(transition_id: int) -> bool:
+    """Tell the donor their monthly gift stopped, or a payment failed: once per status change.
+
+    A "past due" that is no longer true when the task runs (Stripe's retry already succeeded) is not sent."""
+    with transaction.atomic():
+        transition = (
+            PledgeTransition.objects.select_for_update(of=("self",))
+            .select_related("pledge__organization")
+            .filter(pk=transition_id, notice_sent_at__isnull=True, to_status__in=STATUS_NOTICES)
+            .first()
+        )
+        if transition is None or transition.pledge.status != transition.to_status:
+            return False
+        pledge = transition.pledge
+        context = {"stop_url": _stop_url(pledge) if pledge.status == PledgeStatus.PAST_DUE else ""}
+        _email_donor(pledge, STATUS_NOTICES[transition.to_status], context)
+        PledgeTransition.objects.filter(pk=transition.pk).update(notice_sent_at=timezone.now())
+    logger.info("donor told of pledge %s: %s", pledge.reference, transition.to_status)
+    return True
+
+
+@task()
+def send_refund_notice(refund_id: int) -> bool:
+    """Tell the donor money was returned to them: once per refund, and only for a refund that counts."""
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment__pledge__organization")
+            .filter(pk=refund_id, notice_sent_at__isnull=True, status__in=Refund.COUNTED)
+            .first()
+        )
+        if refund is None:
+            return False
+        _email_donor(refund.payment.pledge, "refund", {"refund": refund, "payment": refund.payment})
+        Refund.objects.filter(pk=refund.pk).update(notice_sent_at=timezone.now())
+    logger.info("donor told of refund %s", refund.pk)
     return True

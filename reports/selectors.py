@@ -75,7 +75,8 @@ class CurrencyTotals:
     gifts: int
     donors: int
     monthly_active: int = 0
-    monthly_amount: int = 0
+    monthly_amount: int = 0  # what the active monthly gifts bring per month; past-due ones are not counted
+    monthly_past_due: int = 0
 
     @property
     def net(self) -> int:
@@ -126,9 +127,9 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
     )
     if filters.currency:
         monthly_pledges = monthly_pledges.filter(currency=filters.currency)
-    monthly = {
-        row["currency"]: row for row in monthly_pledges.values("currency").annotate(n=Count("id"), total=Sum("amount"))
-    }
+    monthly: dict[str, dict] = {}
+    for row in monthly_pledges.values("currency", "status").annotate(n=Count("id"), total=Sum("amount")):
+        monthly.setdefault(row["currency"], {})[row["status"]] = row
     currencies = sorted(set(received) | set(refunded) | set(monthly))
     return [
         CurrencyTotals(
@@ -137,8 +138,9 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
             refunded=refunded.get(code) or 0,
             gifts=received.get(code, {}).get("gifts") or 0,
             donors=donors.get(code) or 0,
-            monthly_active=monthly.get(code, {}).get("n") or 0,
-            monthly_amount=monthly.get(code, {}).get("total") or 0,
+            monthly_active=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("n") or 0,
+            monthly_amount=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("total") or 0,
+            monthly_past_due=monthly.get(code, {}).get(PledgeStatus.PAST_DUE, {}).get("n") or 0,
         )
         for code in currencies
     ]

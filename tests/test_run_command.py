@@ -176,4 +176,8 @@ def test_a_donor_gives_on_a_fresh_run_and_everything_is_recorded(running_portal)
     assert payments == {"KRW": 2, "USD": 1}
     assert refunds == [(2500, "USD")]
     assert shared == [(0,), (0,)]
-    assert running_portal.log.read_text().count("To: dana@example.org") == 3  # three receipts, on the console
+    log = running_portal.log.read_text()
+    assert log.count("To: dana@example.org") == 4  # three receipts and the refund's email, on the console
+    assert log.count("Subject: Refund: US$25.00") == 1
+    # The portal runs on a free port, not 8000: the receipts' stop links point at it (PORTAL_BASE_URL is unset).
+    assert f"{running_portal.url}/donations/monthly/stop/" in log and "127.0.0.1:8000" not in log

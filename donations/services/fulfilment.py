@@ -249,24 +249,58 @@ def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -
 def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, request_key: str | None = None) -> int:
     """Record one refund, once per Stripe id, keeping its status current. Returns 1 when it is new and counts.
 
-    `source` is a Refund.Source: who made the refund (portal staff, or Stripe's dashboard)."""
+    `source` is a Refund.Source: who made the refund (portal staff, or Stripe's dashboard). A refund the portal
+    asked for carries its request key (given, or in the refund's metadata): it fills the row claimed for it before
+    Stripe was called, whichever of Stripe's answer and the webhook comes first, so that row keeps who asked and why.
+    """
     status = refund.status or "succeeded"
-    record, created = Refund.objects.get_or_create(
+    key = request_key or refund.request_key or None
+    with transaction.atomic():
+        record = Refund.objects.select_for_update().filter(stripe_refund_id=refund.id).first()
+        if record is None and key:
+            claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
+            if claim is not None:
+                return _refund_notify(claim.pk, _claim_fill(claim, refund, status))
+        if record is None:
+            record, created = Refund.objects.get_or_create(
+                stripe_refund_id=refund.id,
+                defaults={
+                    "payment": payment,
+                    "organization_id": payment.organization_id,
+                    "amount": refund.amount,
+                    "currency": refund.currency or payment.currency.upper(),
+                    "status": status,
+                    "source": Refund.Source.STAFF if key else source,
+                    "refunded_at": refund.created or timezone.now(),
+                    "request_key": key,
+                },
+            )
+            if created:
+                return _refund_notify(record.pk, int(status in Refund.COUNTED))
+        if record.status != status:
+            Refund.objects.filter(pk=record.pk).update(status=status)
+        return 0
+
+
+def _refund_notify(refund_pk: int, counted: int) -> int:
+    """A refund newly counted: the donor hears of it once, after the transaction commits. Returns `counted`."""
+    if counted:
+        from donations.tasks import send_refund_notice
+
+        transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id=refund_pk))
+    return counted
+
+
+def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
+    """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
+    Refund.objects.filter(pk=claim.pk).update(
         stripe_refund_id=refund.id,
-        defaults={
-            "payment": payment,
-            "organization_id": payment.organization_id,
-            "amount": refund.amount,
-            "currency": refund.currency or payment.currency.upper(),
-            "status": status,
-            "source": source,
-            "refunded_at": refund.created or timezone.now(),
-            "request_key": request_key,
-        },
+        amount=refund.amount,
+        currency=refund.currency or claim.currency,
+        status=status,
+        refunded_at=refund.created or timezone.now(),
     )
-    if not created and record.status != status:
-        Refund.objects.filter(pk=record.pk).update(status=status)
-    return int(created and status in Refund.COUNTED)
+    return int(status in Refund.COUNTED)
 
 
 def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:

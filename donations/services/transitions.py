@@ -33,6 +33,14 @@ class Moved(enum.Enum):
     REFUSED = "refused"
 
 
+def _notify_donor(transition: PledgeTransition) -> None:
+    """A stopped monthly gift or a failed payment: the donor hears of it once, after the move commits."""
+    from donations.tasks import STATUS_NOTICES, send_status_notice
+
+    if transition.to_status in STATUS_NOTICES:
+        transaction.on_commit(lambda: send_status_notice.enqueue(transition_id=transition.pk))
+
+
 def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: str = "", note: str = "") -> Moved:
     """Move a pledge to `to`, under a row lock; record the move. Idempotent; refuses illegal moves.
 
@@ -49,7 +57,7 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
             result = Moved.REFUSED
         else:
             Pledge.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
-            PledgeTransition.objects.create(
+            transition = PledgeTransition.objects.create(
                 pledge=locked,
                 from_status=current,
                 to_status=to,
@@ -57,6 +65,7 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
                 stripe_event_id=stripe_event_id,
                 note=note,
             )
+            _notify_donor(transition)
             result = Moved.MOVED
     pledge.status = to if result is Moved.MOVED else current
     return result

@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from donations.models import Payment, Pledge, PledgeStatus, Refund, StripeEvent
+from donations.services.refunds import payment_refundable
 from tests import factories
 from tests.donations.conftest import deliver, give_data, new_events, pay_on_checkout_page, receipts
 from tests.donations.webhook_helpers import event, post_event
@@ -28,6 +29,12 @@ def _action(superuser_client, model, action, objects, **extra):
         {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in objects], **extra},
         follow=True,
     )
+
+
+def _refund(client, payment, *, amount: str, request_key: str, reason: str = "The donor asked"):
+    """Send the refund confirmation page for one payment, as staff would."""
+    extra = {"apply": "1", "amount": amount, "request_key": request_key, "reason": reason}
+    return _action(client, "payment", "refund", [payment], **extra)
 
 
 def test_members_and_donors_never_reach_the_admin(org_a, donor):
@@ -104,12 +111,12 @@ def test_partial_then_full_refund_through_stripe(client, superuser_client, strip
     assert not Refund.objects.exists()
 
     key = confirm.context["form"]["request_key"].value()
-    too_much = _action(superuser_client, "payment", "refund", [payment], apply="1", amount="30", request_key=key)
+    too_much = _refund(superuser_client, payment, amount="30", request_key=key)
     assert "Refund between" in too_much.text and not Refund.objects.exists()
 
-    done = _action(superuser_client, "payment", "refund", [payment], apply="1", amount="10", request_key=key)
+    done = _refund(superuser_client, payment, amount="10", request_key=key)
     assert "Refunded US$10.00" in done.text
-    again = _action(superuser_client, "payment", "refund", [payment], apply="1", amount="10", request_key=key)
+    again = _refund(superuser_client, payment, amount="10", request_key=key)
     assert "Refunded US$10.00" in again.text  # the same confirmation sent twice: one refund
     refund = Refund.objects.get()
     assert (refund.amount, refund.source) == (1000, Refund.Source.STAFF)
@@ -122,9 +129,33 @@ def test_partial_then_full_refund_through_stripe(client, superuser_client, strip
     assert len(stripe_sandbox.store.all("refund")) == 1
     second = _action(superuser_client, "payment", "refund", [payment]).context["form"]["request_key"].value()
     assert second != key
-    _action(superuser_client, "payment", "refund", [payment], apply="1", amount="15", request_key=second)
+    _refund(superuser_client, payment, amount="15", request_key=second)
     assert sum(Refund.objects.values_list("amount", flat=True)) == 2500
     assert Pledge.objects.get().status == PledgeStatus.REFUNDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_refund_says_who_and_why_when_the_webhook_comes_before_stripes_answer(
+    client, live_server, superuser, superuser_client, stripe_sandbox, giving_org
+):
+    payment = _paid_gift(client, stripe_sandbox, giving_org)
+    stripe_sandbox.set_webhook_url(live_server.url + "/donations/stripe/webhook/")  # charge.refunded comes first
+    key = "e" * 32
+    response = _refund(superuser_client, payment, amount="10", reason="Gave twice by mistake", request_key=key)
+    assert "Refunded US$10.00" in response.text
+    assert StripeEvent.objects.filter(type="charge.refunded").exists()  # the webhook arrived (before the answer)
+    refund = Refund.objects.get()
+    assert (refund.source, refund.request_key) == (Refund.Source.STAFF, key)
+    assert (refund.requested_by, refund.reason) == (superuser, "Gave twice by mistake")
+    assert (refund.amount, refund.status) == (1000, "succeeded") and refund.stripe_refund_id.startswith("re_")
+    assert payment_refundable(payment) == 1500
+
+
+def test_a_refund_needs_a_reason(client, superuser_client, stripe_sandbox, giving_org):
+    payment = _paid_gift(client, stripe_sandbox, giving_org)
+    response = _refund(superuser_client, payment, amount="10", reason=" ", request_key="d" * 32)
+    assert "Why this refund" in response.text and "This field is required." in response.text
+    assert not Refund.objects.exists() and not stripe_sandbox.store.all("refund")
 
 
 @pytest.mark.slow  # waits out the SDK's real retry back-off
@@ -134,7 +165,7 @@ def test_refund_failure_from_stripe_is_shown_and_nothing_is_recorded(
     payment = _paid_gift(client, stripe_sandbox, giving_org)
     stripe_sandbox.set_fault("error", count=3)
     key = "f" * 32
-    response = _action(superuser_client, "payment", "refund", [payment], apply="1", amount="5", request_key=key)
+    response = _refund(superuser_client, payment, amount="5", request_key=key)
     assert "Stripe did not refund" in response.text
     assert not Refund.objects.exists()
 
@@ -187,7 +218,7 @@ def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, giving_org,
     auditor.force_login(viewer)
     page = auditor.get("/admin/donations/payment/")
     assert page.status_code == 200 and "Refund the selected payment" not in page.text
-    response = _action(auditor, "payment", "refund", [payment], apply="1", amount="5", request_key="a" * 32)
+    response = _refund(auditor, payment, amount="5", request_key="a" * 32)
     assert not Refund.objects.exists()
     assert response.status_code == 200
 

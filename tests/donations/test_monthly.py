@@ -3,6 +3,7 @@
 import pytest
 
 from donations.models import Payment, Pledge, PledgeStatus, Refund
+from tests import factories
 from tests.donations.conftest import (
     checkout_session,
     deliver,
@@ -110,3 +111,21 @@ def test_subscription_deleted_before_it_was_activated_stays_stopped(client, stri
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.CANCELED
     assert Payment.objects.count() == 1  # the money that moved is still recorded
+
+
+@pytest.mark.parametrize(
+    ("status", "says", "can_stop"),
+    [
+        (PledgeStatus.ACTIVE, "is active", True),
+        (PledgeStatus.PAST_DUE, "is past due", True),
+        (PledgeStatus.CANCELED, "is stopped", False),
+    ],
+)
+def test_stop_page_says_what_state_the_monthly_gift_is_in(client, giving_org, status, says, can_stop):
+    from donations.tasks import stop_token
+
+    pledge = factories.pledge(organization=giving_org, frequency="monthly", status=status)
+    text = client.get(f"/donations/monthly/stop/{stop_token(pledge.reference)}/").text
+    assert says in text
+    assert ("is active" in text) == (status == PledgeStatus.ACTIVE)
+    assert ("Stop my monthly gift" in text) == can_stop

@@ -95,5 +95,8 @@ def test_staff_refund_in_the_admin_records_staff(client, superuser_client, strip
     form = {"action": "refund", ACTION_CHECKBOX_NAME: [payment.pk]}
     confirm = superuser_client.post("/admin/donations/payment/", form)
     key = confirm.context["form"]["request_key"].value()
-    superuser_client.post("/admin/donations/payment/", {**form, "apply": "1", "amount": "25", "request_key": key})
+    superuser_client.post(
+        "/admin/donations/payment/",
+        {**form, "apply": "1", "amount": "25", "reason": "The donor asked", "request_key": key},
+    )
     assert _sources(pledge) == [("paid", "webhook"), ("refunded", "staff")]

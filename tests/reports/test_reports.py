@@ -97,6 +97,15 @@ def test_totals_are_per_currency_and_never_added(gifts, member_a_client):
     assert "105000" not in response.text and "105,000" not in response.text
 
 
+def test_past_due_monthly_gift_is_shown_apart_not_as_active(gifts, org_a, member_a_client):
+    factories.pledge(organization=org_a, status="past_due", frequency="monthly", currency="KRW", gift_amount=30000)
+    response = member_a_client.get("/reports/alpha/")
+    krw = {row.currency: row for row in response.context["totals"]}["KRW"]
+    assert (krw.monthly_active, krw.monthly_amount) == (1, 50000)  # the past-due gift brings nothing for now
+    assert krw.monthly_past_due == 1
+    assert "Past-due monthly gifts" in response.text and "₩80,000" not in response.text
+
+
 def test_filters_narrow_the_figures(gifts, org_a, member_a_client):
     client = member_a_client
     foster = org_a.programs.get()

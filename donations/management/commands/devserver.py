@@ -1,8 +1,17 @@
+import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+
+def local_origin(addrport: str) -> str:
+    """Where this server is reached on this machine: runserver's "host:port", "port" or "[::1]:port"."""
+    host, _separator, port = addrport.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "0"):  # noqa: S104 - only naming the address runserver listens on
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
@@ -18,6 +27,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("devserver is for development (DJANGO_DEBUG on); use gunicorn in production.")
         addrport = options["addrport"]
+        origin = local_origin(addrport)
+        if not os.environ.get("PORTAL_BASE_URL"):  # links in emails point at this server, whatever its port
+            settings.PORTAL_BASE_URL = origin
         sandbox = None
         if settings.STRIPE_SANDBOX:
             from stripe_sandbox import SandboxServer
@@ -26,7 +38,7 @@ class Command(BaseCommand):
             sandbox = SandboxServer(
                 host=base.hostname or "127.0.0.1",
                 port=base.port or 12111,
-                webhook_url=f"http://{addrport}/donations/stripe/webhook/",
+                webhook_url=f"{origin}/donations/stripe/webhook/",
                 webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
             )
             sandbox.start()
