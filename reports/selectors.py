@@ -376,10 +376,15 @@ def _safe(expression) -> Case:
     )
 
 
+# Staff read every organization's report only with this permission, the one the admin's pledge list asks.
+REPORT_PERMISSION = "donations.view_pledge"
+
+
 def member_organizations(user) -> QuerySet[Organization]:
-    """The organizations whose reports this user may read: all for staff, their memberships otherwise."""
+    """The organizations whose reports this user may read: all for staff allowed to view pledges, their
+    memberships otherwise (a staff account without the permission is like anyone else)."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    if user.is_staff:
+    if user.is_staff and user.has_perm(REPORT_PERMISSION):
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)

@@ -23,7 +23,9 @@ no_store = cache_control(no_store=True, private=True)
 
 
 def _member_organization(request: HttpRequest, slug: str) -> Organization:
-    """The organization if this user may read its reports; otherwise a 404 that does not say it exists."""
+    """The organization if this user may read its reports; otherwise a 404 that does not say it exists.
+
+    Views calling this are behind login_required: a signed-out member's bookmark leads to sign-in and back."""
     organization = selectors.member_organizations(request.user).filter(slug=slug).first()
     if organization is None:
         raise Http404(_("No such report."))
@@ -62,6 +64,7 @@ def _charts(months: list[selectors.MonthRow]) -> list[dict]:
 
 
 @require_GET
+@login_required
 @no_store
 def report_organization(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _member_organization(request, slug)
@@ -97,6 +100,7 @@ GIFT_HEADER = (
 
 
 @require_GET
+@login_required
 @no_store
 def report_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     organization = _member_organization(request, slug)

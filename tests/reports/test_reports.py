@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -55,6 +56,25 @@ def gifts(org_a, org_b):
 URLS = ["/reports/{slug}/", "/reports/{slug}/gifts.csv", "/reports/{slug}/?currency=USD&frequency=once"]
 
 
+@pytest.fixture
+def staff_with_view_pledge(db):
+    """Staff whose only permission is to view pledges: what the admin's pledge list asks, and the reports too."""
+    from django.contrib.auth.models import Permission
+
+    account = factories.user(username="staff-pledge-viewer", is_staff=True)
+    account.user_permissions.add(Permission.objects.get(codename="view_pledge", content_type__app_label="donations"))
+    return account
+
+
+@pytest.fixture
+def staff_with_view_pledge_client(staff_with_view_pledge):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(staff_with_view_pledge)
+    return client
+
+
 @pytest.mark.parametrize(
     ("persona", "sees_a", "sees_b"),
     [
@@ -62,14 +82,25 @@ URLS = ["/reports/{slug}/", "/reports/{slug}/gifts.csv", "/reports/{slug}/?curre
         ("donor", False, False),
         ("member_a", True, False),
         ("member_b", False, True),
+        ("staff_without_permissions", False, False),
+        ("staff_with_view_pledge", True, True),
         ("superuser", True, True),
     ],
 )
 def test_access_matrix(gifts, request, persona, sees_a, sees_b):
+    """Members see their organization; staff see every report only with the permission to view pledges; signed-in
+    people without access get a 404 that does not say whether the organization exists; nobody signed in is sent to
+    sign in, with the report as `next`, whether or not the organization exists (so nothing is revealed)."""
     client = request.getfixturevalue("client" if persona == "anonymous" else f"{persona}_client")
     for slug, allowed in (("alpha", sees_a), ("beta", sees_b), ("no-such-org", False)):
         for url in URLS:
-            response = client.get(url.format(slug=slug))
+            url = url.format(slug=slug)
+            response = client.get(url)
+            if persona == "anonymous":
+                assert response.status_code == 302, (persona, url)
+                location = urlsplit(response["Location"])
+                assert location.path == "/accounts/login/" and parse_qs(location.query) == {"next": [url]}, location
+                continue
             assert response.status_code == (200 if allowed else 404), (persona, url, slug)
             if not allowed:
                 assert "Alpha Aid" not in response.content.decode() and "Beta Care" not in response.content.decode()
@@ -79,6 +110,17 @@ def test_access_matrix(gifts, request, persona, sees_a, sees_b):
     else:
         assert index.status_code == 200
         assert ("Alpha Aid" in index.text) == sees_a and ("Beta Care" in index.text) == sees_b
+
+
+def test_signed_out_member_opening_a_bookmarked_report_signs_in_and_lands_on_it(gifts, member_a, client):
+    bookmarked = "/reports/alpha/?currency=USD"
+    response = client.get(bookmarked)
+    assert response.status_code == 302
+    signed_in = client.post(
+        response["Location"], {"username": "member-a", "password": "a-long-test-password"}, follow=True
+    )
+    assert signed_in.redirect_chain[-1][0] == bookmarked
+    assert signed_in.status_code == 200 and "Gifts to Alpha Aid" in signed_in.text
 
 
 def test_report_pages_are_never_cached(gifts, member_a_client):
