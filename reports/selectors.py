@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
@@ -73,7 +73,10 @@ class CurrencyTotals:
     received: int
     refunded: int
     gifts: int
-    donors: int
+    # Anonymity must not be breakable by subtraction: donors who shared their identity are counted (once each),
+    # anonymous gifts are counted as gifts, and no figure counts people across both.
+    shared_donors: int
+    anonymous_gifts: int
     monthly_active: int = 0
     monthly_amount: int = 0
 
@@ -102,17 +105,23 @@ class CurrencyTotals:
 
 
 def report_totals(organization: Organization, filters: ReportFilters) -> list[CurrencyTotals]:
-    """Received, refunded and net per currency; gifts and distinct donors; running monthly gifts."""
+    """Received, refunded and net per currency; gifts, donors who shared their identity and anonymous gifts;
+    running monthly gifts."""
     payments = payments_in(organization, filters)
     received = {
-        row["currency"]: row for row in payments.values("currency").annotate(total=Sum("amount"), gifts=Count("id"))
+        row["currency"]: row
+        for row in payments.values("currency").annotate(
+            total=Sum("amount"), gifts=Count("id"), anonymous=Count("id", filter=Q(pledge__share_identity=False))
+        )
     }
-    # Distinct donors, counted over pledges that have a payment in the range (a semi-join, not a 1M-row sort).
-    donors = dict(
-        Pledge.objects.filter(organization=organization)
+    # Donors who shared their identity, counted once each over pledges that have a payment in the range (a semi-join,
+    # not a 1M-row sort). Anonymous donors are never counted as people: "3 donors" beside two names and two anonymous
+    # gifts would tell that one anonymous gift came from a named donor.
+    shared_donors = dict(
+        Pledge.objects.filter(organization=organization, share_identity=True)
         .filter(Exists(payments.filter(pledge=OuterRef("pk"))))
         .values("currency")
-        .annotate(n=Count("donor_email", distinct=True))
+        .annotate(n=Count(Lower("donor_email"), distinct=True))
         .values_list("currency", "n")
     )
     refunded = dict(
@@ -136,7 +145,8 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
             received=received.get(code, {}).get("total") or 0,
             refunded=refunded.get(code) or 0,
             gifts=received.get(code, {}).get("gifts") or 0,
-            donors=donors.get(code) or 0,
+            shared_donors=shared_donors.get(code) or 0,
+            anonymous_gifts=received.get(code, {}).get("anonymous") or 0,
             monthly_active=monthly.get(code, {}).get("n") or 0,
             monthly_amount=monthly.get(code, {}).get("total") or 0,
         )

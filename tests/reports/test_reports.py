@@ -133,10 +133,36 @@ def test_totals_are_per_currency_and_never_added(gifts, member_a_client):
     response = member_a_client.get("/reports/alpha/")
     totals = {row.currency: row for row in response.context["totals"]}
     usd, krw = totals["USD"], totals["KRW"]
-    assert (usd.received, usd.refunded, usd.net, usd.gifts, usd.donors) == (5000, 1000, 4000, 2, 2)
-    assert (krw.received, krw.gifts, krw.donors, krw.monthly_active, krw.monthly_amount) == (100000, 2, 1, 1, 50000)
+    assert (usd.received, usd.refunded, usd.net, usd.gifts) == (5000, 1000, 4000, 2)
+    assert (usd.shared_donors, usd.anonymous_gifts) == (1, 1)
+    assert (krw.received, krw.gifts, krw.monthly_active, krw.monthly_amount) == (100000, 2, 1, 50000)
+    assert (krw.shared_donors, krw.anonymous_gifts) == (0, 2)
     assert "US$40.00" in response.text and "₩100,000" in response.text
     assert "105000" not in response.text and "105,000" not in response.text
+
+
+def test_donor_counts_cannot_unmask_an_anonymous_gift(org_a, member_a_client):
+    """Two named donors and two anonymous gifts, one of them from a named donor: a "Donors: 3" would tell the
+    organization that one anonymous gift came from a named donor. Named donors and anonymous gifts are counted
+    apart, and no count of people includes anonymous gifts."""
+    for name, email, share in (
+        ("Named One", "one@example.org", True),
+        ("Named Two", "two@example.org", True),
+        ("Named One", "ONE@example.org", False),  # the same person, this time anonymous
+        ("Quiet", "quiet@example.org", False),
+    ):
+        pledge = factories.pledge(
+            organization=org_a, status="paid", donor_name=name, donor_email=email, share_identity=share
+        )
+        factories.payment(pledge=pledge)
+    response = member_a_client.get("/reports/alpha/")
+    [usd] = response.context["totals"]
+    assert (usd.gifts, usd.shared_donors, usd.anonymous_gifts) == (4, 2, 2)
+    assert not hasattr(usd, "donors")
+    totals = response.text.split('id="totals-heading"')[1].split("</section>")[0]
+    assert "Donors who shared their name" in totals and "Anonymous gifts" in totals
+    assert ">Donors<" not in totals and "3" not in totals.split("<tbody>")[1]
+    assert "never counted as donors" in totals  # the rule is on the page
 
 
 def test_filters_narrow_the_figures(gifts, org_a, member_a_client):
