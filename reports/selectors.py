@@ -274,6 +274,14 @@ class GiftRow:
     def shared(self) -> bool:
         return bool(self.donor_name or self.donor_email)
 
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded >= self.amount
+
+    @property
+    def refunded_display(self) -> str:
+        return format_money(self.refunded, self.currency)
+
 
 _GIFT_FIELDS = (
     "paid_at",

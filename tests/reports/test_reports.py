@@ -205,6 +205,25 @@ def test_unshared_donors_are_anonymous_on_the_page(gifts, member_a_client):
     assert text.count("Anonymous") >= 3
 
 
+def _latest_row(text: str, marker: str) -> str:
+    latest = text.split('id="latest-heading"')[1]
+    return next(row for row in latest.split("<tr") if marker in row)
+
+
+def test_a_partial_refund_shows_partly_refunded_with_the_amount(gifts, org_a, member_a_client):
+    """US$25.00 with US$10.00 refunded is not "refunded": it says "partly refunded" and how much."""
+    text = member_a_client.get("/reports/alpha/").text
+    partial = " ".join(_latest_row(text, "=HYPERLINK").split())
+    assert "partly refunded" in partial and "US$10.00" in partial
+    assert ">refunded<" not in partial.replace("> ", ">").replace(" <", "<")
+
+    full = factories.payment(pledge=factories.pledge(organization=org_a, status="refunded", dedication="All back"))
+    factories.refund(payment=full, amount=1500, stripe_refund_id="re_half_1")
+    factories.refund(payment=full, amount=1000, stripe_refund_id="re_half_2")  # two refunds make it whole
+    row = " ".join(_latest_row(member_a_client.get("/reports/alpha/").text, "All back").split())
+    assert "refunded" in row and "partly" not in row
+
+
 def _csv(client, url="/reports/alpha/gifts.csv?start=2000-01-01") -> list[list[str]]:
     response = client.get(url)
     assert response.streaming and response["Content-Type"].startswith("text/csv")
