@@ -4,17 +4,17 @@ Amounts of different currencies are never added: every total is grouped by curre
 A donor's name and email leave these functions only for pledges whose donor chose to share them.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Lower, TruncMonth
+from django.db.models.functions import Coalesce, Concat, Least, Lower, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
-from common.csv import CSV_FORMULA_START_PATTERN
+from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
 from donations.models import Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
@@ -323,23 +323,41 @@ def report_latest_gifts(
     return [_gift(row[:-1], unassigned, row[-1] or 0) for row in rows]
 
 
+# Times in the CSV: UTC, ISO 8601, to the second, the zone written out ("2026-05-01T03:34:56Z").
+_CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_CSV_TIME_SQL = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+_CSV_FIELDS = (
+    "stripe_id",
+    "pledge__reference",
+    "pledge__fee_amount",
+    *_GIFT_FIELDS,
+    "refunded_total",
+)
+
+
 def report_gift_rows(
     organization: Organization, filters: ReportFilters, *, unassigned: str, anonymous: str
 ) -> Iterator[tuple]:
-    """Every filtered gift as CSV-ready values, streamed from the database in chunks (memory stays flat)."""
+    """Every filtered payment, one row each, as CSV-ready values, streamed from the database in chunks (memory stays
+    flat): payment id, time, reference, currency, gift, added fee, received, refunded (so far), net, frequency,
+    program, dedication, donor name and email (only when shared; "Anonymous" otherwise)."""
     rows = (
         payments_in(organization, filters)
         .order_by("paid_at", "pk")
-        .values_list("pledge__reference", *_GIFT_FIELDS)
+        .with_refunded()
+        .values_list(*_CSV_FIELDS)
         .iterator(chunk_size=5000)
     )
-    for reference, *values in rows:
-        gift = _gift(tuple(values), unassigned)
+    for stripe_id, reference, fee, *values, refunded in rows:
+        gift = _gift(tuple(values), unassigned, refunded or 0)
+        fee = min(fee, gift.amount)  # the donor's added fee, within what was charged
+        amounts = (gift.amount - fee, fee, gift.amount, gift.refunded, gift.amount - gift.refunded)
         yield (
-            gift.paid_at.date().isoformat(),
+            stripe_id,
+            gift.paid_at.astimezone(UTC).strftime(_CSV_TIME_FORMAT),
             reference,
-            str(to_major(gift.amount, gift.currency)),
             gift.currency,
+            *(str(to_major(amount, gift.currency)) for amount in amounts),
             gift.frequency,
             gift.program,
             gift.dedication,
@@ -351,20 +369,21 @@ def report_gift_rows(
 def report_gift_csv_copy(
     organization: Organization, filters: ReportFilters, *, unassigned: str, anonymous: str
 ) -> Iterator[bytes]:
-    """PostgreSQL only: the same rows as report_gift_rows, made into CSV by the database (COPY ... TO STDOUT).
+    """PostgreSQL only: the same rows as report_gift_rows, made into CSV by the database (COPY ... TO STDOUT), in
+    exactly the bytes common.csv.CopyCsv gives (every cell quoted, so no cell may be NULL).
 
-    PostgreSQL writes CSV far faster than Python does, in blocks, so memory stays flat whatever the size.
+    PostgreSQL writes CSV far faster than Python does, in blocks, so memory stays flat whatever the size. Refunds
+    are summed once per payment and joined by hash (payments keep their order), not looked up row by row.
     """
-    zero_decimal = [code for code, cur in CURRENCIES.items() if cur.exponent == 0]
     columns = {
-        "c_date": Func(F("paid_at"), function="DATE", output_field=TextField()),
+        "c_pk": F("pk"),
+        "c_paid_at": F("paid_at"),
+        "c_id": F("stripe_id"),
+        "c_time": Func(F("paid_at"), template=_CSV_TIME_SQL, output_field=TextField()),
         "c_reference": F("pledge__reference"),
-        "c_amount": Case(
-            When(currency__in=zero_decimal, then=Cast("amount", TextField())),
-            default=Func(F("amount"), template="to_char(%(expressions)s / 100.0, 'FM999999999990.00')"),
-            output_field=TextField(),
-        ),
         "c_currency": F("currency"),
+        "c_amount": F("amount"),
+        "c_fee": Least(F("pledge__fee_amount"), F("amount")),  # the donor's added fee, within what was charged
         "c_frequency": F("pledge__frequency"),
         "c_program": _safe(Coalesce("pledge__program__name", Value(unassigned), output_field=TextField())),
         "c_dedication": _safe(F("pledge__dedication")),
@@ -379,10 +398,74 @@ def report_gift_csv_copy(
             output_field=TextField(),
         ),
     }
-    query = payments_in(organization, filters).order_by("paid_at", "pk").annotate(**columns).values_list(*columns)
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+    payments = payments_in(organization, filters).order_by("paid_at", "pk").annotate(**columns).values_list(*columns)
+    payments_sql, payments_params = payments.query.sql_with_params()
+    refunds = Refund.objects.filter(organization=organization).counted().values("payment_id").annotate(t=Sum("amount"))
+    refunds_sql, refunds_params = refunds.query.sql_with_params()
+    money, money_params = [], []
+    for amount in (
+        "q.c_amount - q.c_fee",
+        "q.c_fee",
+        "q.c_amount",
+        "COALESCE(r.t, 0)::bigint",
+        "q.c_amount - COALESCE(r.t, 0)::bigint",
+    ):
+        sql, params = _major_sql(amount, "q.c_currency")
+        money.append(sql)
+        money_params += params
+    select = (
+        f"SELECT q.c_id, q.c_time, q.c_reference, q.c_currency, {', '.join(money)}, "  # noqa: S608 (no input in it)
+        "q.c_frequency, q.c_program, q.c_dedication, q.c_name, q.c_email "
+        f"FROM ({payments_sql}) q LEFT JOIN ({refunds_sql}) r ON r.payment_id = q.c_pk "
+        "ORDER BY q.c_paid_at, q.c_pk"
+    )
+    copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+    params = [*money_params, *payments_params, *refunds_params]
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
         yield from (bytes(block) for block in copy)
+
+
+def report_gift_csv(
+    organization: Organization,
+    filters: ReportFilters,
+    *,
+    header: Iterable[str],
+    unassigned: str,
+    anonymous: str,
+    database_writes: bool | None = None,
+) -> Iterator[bytes]:
+    """The gifts CSV file, streamed: a UTF-8 byte-order mark, the header, one row per payment.
+
+    On PostgreSQL the database writes the rows (COPY); elsewhere Python does: the same bytes either way (tested).
+    """
+    if database_writes is None:
+        database_writes = connection.vendor == "postgresql"
+    labels = {"unassigned": unassigned, "anonymous": anonymous}
+    rows = [] if database_writes else report_gift_rows(organization, filters, **labels)
+    lines = csv_lines(header, rows, dialect=CopyCsv)
+    yield (BYTE_ORDER_MARK + next(lines)).encode()
+    if database_writes:
+        yield from report_gift_csv_copy(organization, filters, **labels)
+    else:
+        yield from (line.encode() for line in lines)
+
+
+def _major_sql(amount: str, currency: str) -> tuple[str, list[str]]:
+    """SQL twin of str(common.money.to_major(amount, currency)) for amounts of at least 0, in integer arithmetic
+    (fast): "25.00" for US$25, "50000" for ₩50,000. Returns the SQL and its parameters (the currency codes)."""
+    by_exponent: dict[int, list[str]] = {}
+    for code, cur in CURRENCIES.items():
+        by_exponent.setdefault(cur.exponent, []).append(code)
+    whens, params = [], []
+    for exponent, codes in sorted(by_exponent.items()):
+        if exponent == 0:
+            text = f"({amount})::text"
+        else:
+            unit = 10**exponent  # "%%": a percent sign in SQL given with parameters
+            text = f"(({amount}) / {unit})::text || '.' || lpad((({amount}) %% {unit})::text, {exponent}, '0')"
+        whens.append(f"WHEN {currency} IN ({', '.join(['%s'] * len(codes))}) THEN {text}")
+        params += codes
+    return f"CASE {' '.join(whens)} END", params
 
 
 def _safe(expression) -> Case:
