@@ -4,17 +4,17 @@ Amounts of different currencies are never added: every total is grouped by curre
 A donor's name and email leave these functions only for pledges whose donor chose to share them.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
+from django.db.models.functions import Coalesce, Concat, Least, Lower, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
-from common.csv import CSV_FORMULA_START_PATTERN
+from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
 from donations.models import Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
@@ -73,7 +73,10 @@ class CurrencyTotals:
     received: int
     refunded: int
     gifts: int
-    donors: int
+    # Anonymity must not be breakable by subtraction: donors who shared their identity are counted (once each),
+    # anonymous gifts are counted as gifts, and no figure counts people across both.
+    shared_donors: int
+    anonymous_gifts: int
     monthly_active: int = 0
     monthly_amount: int = 0  # what the active monthly gifts bring per month; past-due ones are not counted
     monthly_past_due: int = 0
@@ -103,17 +106,23 @@ class CurrencyTotals:
 
 
 def report_totals(organization: Organization, filters: ReportFilters) -> list[CurrencyTotals]:
-    """Received, refunded and net per currency; gifts and distinct donors; running monthly gifts."""
+    """Received, refunded and net per currency; gifts, donors who shared their identity and anonymous gifts;
+    running monthly gifts."""
     payments = payments_in(organization, filters)
     received = {
-        row["currency"]: row for row in payments.values("currency").annotate(total=Sum("amount"), gifts=Count("id"))
+        row["currency"]: row
+        for row in payments.values("currency").annotate(
+            total=Sum("amount"), gifts=Count("id"), anonymous=Count("id", filter=Q(pledge__share_identity=False))
+        )
     }
-    # Distinct donors, counted over pledges that have a payment in the range (a semi-join, not a 1M-row sort).
-    donors = dict(
-        Pledge.objects.filter(organization=organization)
+    # Donors who shared their identity, counted once each over pledges that have a payment in the range (a semi-join,
+    # not a 1M-row sort). Anonymous donors are never counted as people: "3 donors" beside two names and two anonymous
+    # gifts would tell that one anonymous gift came from a named donor.
+    shared_donors = dict(
+        Pledge.objects.filter(organization=organization, share_identity=True)
         .filter(Exists(payments.filter(pledge=OuterRef("pk"))))
         .values("currency")
-        .annotate(n=Count("donor_email", distinct=True))
+        .annotate(n=Count(Lower("donor_email"), distinct=True))
         .values_list("currency", "n")
     )
     refunded = dict(
@@ -137,7 +146,8 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
             received=received.get(code, {}).get("total") or 0,
             refunded=refunded.get(code) or 0,
             gifts=received.get(code, {}).get("gifts") or 0,
-            donors=donors.get(code) or 0,
+            shared_donors=shared_donors.get(code) or 0,
+            anonymous_gifts=received.get(code, {}).get("anonymous") or 0,
             monthly_active=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("n") or 0,
             monthly_amount=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("total") or 0,
             monthly_past_due=monthly.get(code, {}).get(PledgeStatus.PAST_DUE, {}).get("n") or 0,
@@ -266,6 +276,14 @@ class GiftRow:
     def shared(self) -> bool:
         return bool(self.donor_name or self.donor_email)
 
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded >= self.amount
+
+    @property
+    def refunded_display(self) -> str:
+        return format_money(self.refunded, self.currency)
+
 
 _GIFT_FIELDS = (
     "paid_at",
@@ -307,23 +325,41 @@ def report_latest_gifts(
     return [_gift(row[:-1], unassigned, row[-1] or 0) for row in rows]
 
 
+# Times in the CSV: UTC, ISO 8601, to the second, the zone written out ("2026-05-01T03:34:56Z").
+_CSV_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_CSV_TIME_SQL = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+_CSV_FIELDS = (
+    "stripe_id",
+    "pledge__reference",
+    "pledge__fee_amount",
+    *_GIFT_FIELDS,
+    "refunded_total",
+)
+
+
 def report_gift_rows(
     organization: Organization, filters: ReportFilters, *, unassigned: str, anonymous: str
 ) -> Iterator[tuple]:
-    """Every filtered gift as CSV-ready values, streamed from the database in chunks (memory stays flat)."""
+    """Every filtered payment, one row each, as CSV-ready values, streamed from the database in chunks (memory stays
+    flat): payment id, time, reference, currency, gift, added fee, received, refunded (so far), net, frequency,
+    program, dedication, donor name and email (only when shared; "Anonymous" otherwise)."""
     rows = (
         payments_in(organization, filters)
         .order_by("paid_at", "pk")
-        .values_list("pledge__reference", *_GIFT_FIELDS)
+        .with_refunded()
+        .values_list(*_CSV_FIELDS)
         .iterator(chunk_size=5000)
     )
-    for reference, *values in rows:
-        gift = _gift(tuple(values), unassigned)
+    for stripe_id, reference, fee, *values, refunded in rows:
+        gift = _gift(tuple(values), unassigned, refunded or 0)
+        fee = min(fee, gift.amount)  # the donor's added fee, within what was charged
+        amounts = (gift.amount - fee, fee, gift.amount, gift.refunded, gift.amount - gift.refunded)
         yield (
-            gift.paid_at.date().isoformat(),
+            stripe_id,
+            gift.paid_at.astimezone(UTC).strftime(_CSV_TIME_FORMAT),
             reference,
-            str(to_major(gift.amount, gift.currency)),
             gift.currency,
+            *(str(to_major(amount, gift.currency)) for amount in amounts),
             gift.frequency,
             gift.program,
             gift.dedication,
@@ -335,20 +371,21 @@ def report_gift_rows(
 def report_gift_csv_copy(
     organization: Organization, filters: ReportFilters, *, unassigned: str, anonymous: str
 ) -> Iterator[bytes]:
-    """PostgreSQL only: the same rows as report_gift_rows, made into CSV by the database (COPY ... TO STDOUT).
+    """PostgreSQL only: the same rows as report_gift_rows, made into CSV by the database (COPY ... TO STDOUT), in
+    exactly the bytes common.csv.CopyCsv gives (every cell quoted, so no cell may be NULL).
 
-    PostgreSQL writes CSV far faster than Python does, in blocks, so memory stays flat whatever the size.
+    PostgreSQL writes CSV far faster than Python does, in blocks, so memory stays flat whatever the size. Refunds
+    are summed once per payment and joined by hash (payments keep their order), not looked up row by row.
     """
-    zero_decimal = [code for code, cur in CURRENCIES.items() if cur.exponent == 0]
     columns = {
-        "c_date": Func(F("paid_at"), function="DATE", output_field=TextField()),
+        "c_pk": F("pk"),
+        "c_paid_at": F("paid_at"),
+        "c_id": F("stripe_id"),
+        "c_time": Func(F("paid_at"), template=_CSV_TIME_SQL, output_field=TextField()),
         "c_reference": F("pledge__reference"),
-        "c_amount": Case(
-            When(currency__in=zero_decimal, then=Cast("amount", TextField())),
-            default=Func(F("amount"), template="to_char(%(expressions)s / 100.0, 'FM999999999990.00')"),
-            output_field=TextField(),
-        ),
         "c_currency": F("currency"),
+        "c_amount": F("amount"),
+        "c_fee": Least(F("pledge__fee_amount"), F("amount")),  # the donor's added fee, within what was charged
         "c_frequency": F("pledge__frequency"),
         "c_program": _safe(Coalesce("pledge__program__name", Value(unassigned), output_field=TextField())),
         "c_dedication": _safe(F("pledge__dedication")),
@@ -363,10 +400,74 @@ def report_gift_csv_copy(
             output_field=TextField(),
         ),
     }
-    query = payments_in(organization, filters).order_by("paid_at", "pk").annotate(**columns).values_list(*columns)
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+    payments = payments_in(organization, filters).order_by("paid_at", "pk").annotate(**columns).values_list(*columns)
+    payments_sql, payments_params = payments.query.sql_with_params()
+    refunds = Refund.objects.filter(organization=organization).counted().values("payment_id").annotate(t=Sum("amount"))
+    refunds_sql, refunds_params = refunds.query.sql_with_params()
+    money, money_params = [], []
+    for amount in (
+        "q.c_amount - q.c_fee",
+        "q.c_fee",
+        "q.c_amount",
+        "COALESCE(r.t, 0)::bigint",
+        "q.c_amount - COALESCE(r.t, 0)::bigint",
+    ):
+        sql, params = _major_sql(amount, "q.c_currency")
+        money.append(sql)
+        money_params += params
+    select = (
+        f"SELECT q.c_id, q.c_time, q.c_reference, q.c_currency, {', '.join(money)}, "  # noqa: S608 (no input in it)
+        "q.c_frequency, q.c_program, q.c_dedication, q.c_name, q.c_email "
+        f"FROM ({payments_sql}) q LEFT JOIN ({refunds_sql}) r ON r.payment_id = q.c_pk "
+        "ORDER BY q.c_paid_at, q.c_pk"
+    )
+    copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+    params = [*money_params, *payments_params, *refunds_params]
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
         yield from (bytes(block) for block in copy)
+
+
+def report_gift_csv(
+    organization: Organization,
+    filters: ReportFilters,
+    *,
+    header: Iterable[str],
+    unassigned: str,
+    anonymous: str,
+    database_writes: bool | None = None,
+) -> Iterator[bytes]:
+    """The gifts CSV file, streamed: a UTF-8 byte-order mark, the header, one row per payment.
+
+    On PostgreSQL the database writes the rows (COPY); elsewhere Python does: the same bytes either way (tested).
+    """
+    if database_writes is None:
+        database_writes = connection.vendor == "postgresql"
+    labels = {"unassigned": unassigned, "anonymous": anonymous}
+    rows = [] if database_writes else report_gift_rows(organization, filters, **labels)
+    lines = csv_lines(header, rows, dialect=CopyCsv)
+    yield (BYTE_ORDER_MARK + next(lines)).encode()
+    if database_writes:
+        yield from report_gift_csv_copy(organization, filters, **labels)
+    else:
+        yield from (line.encode() for line in lines)
+
+
+def _major_sql(amount: str, currency: str) -> tuple[str, list[str]]:
+    """SQL twin of str(common.money.to_major(amount, currency)) for amounts of at least 0, in integer arithmetic
+    (fast): "25.00" for US$25, "50000" for ₩50,000. Returns the SQL and its parameters (the currency codes)."""
+    by_exponent: dict[int, list[str]] = {}
+    for code, cur in CURRENCIES.items():
+        by_exponent.setdefault(cur.exponent, []).append(code)
+    whens, params = [], []
+    for exponent, codes in sorted(by_exponent.items()):
+        if exponent == 0:
+            text = f"({amount})::text"
+        else:
+            unit = 10**exponent  # "%%": a percent sign in SQL given with parameters
+            text = f"(({amount}) / {unit})::text || '.' || lpad((({amount}) %% {unit})::text, {exponent}, '0')"
+        whens.append(f"WHEN {currency} IN ({', '.join(['%s'] * len(codes))}) THEN {text}")
+        params += codes
+    return f"CASE {' '.join(whens)} END", params
 
 
 def _safe(expression) -> Case:
@@ -378,10 +479,15 @@ def _safe(expression) -> Case:
     )
 
 
+# Staff read every organization's report only with this permission, the one the admin's pledge list asks.
+REPORT_PERMISSION = "donations.view_pledge"
+
+
 def member_organizations(user) -> QuerySet[Organization]:
-    """The organizations whose reports this user may read: all for staff, their memberships otherwise."""
+    """The organizations whose reports this user may read: all for staff allowed to view pledges, their
+    memberships otherwise (a staff account without the permission is like anyone else)."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    if user.is_staff:
+    if user.is_staff and user.has_perm(REPORT_PERMISSION):
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)

@@ -191,13 +191,16 @@ def test_member_sees_named_and_anonymous_gifts_and_downloads_them_as_csv(new_pag
         member.get_by_role("link", name="Download these gifts as CSV").click()
     download = download_info.value
     assert re.fullmatch(r"crossing-borders-gifts-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
-    with open(download.path(), encoding="utf-8") as file:
-        text = file.read()
+    with open(download.path(), "rb") as file:
+        content = file.read()
+    assert content.startswith(b"\xef\xbb\xbf")  # the byte-order mark: Excel reads the file as UTF-8
+    text = content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert sorted((r["amount"], r["donor name"], r["donor email"], r["currency"]) for r in rows) == [
-        ("100.00", "Anonymous", "", "USD"),
-        ("25.00", "Nari Named", "nari@example.org", "USD"),
+    assert sorted((r["received"], r["net"], r["donor name"], r["donor email"], r["currency"]) for r in rows) == [
+        ("100.00", "100.00", "Anonymous", "", "USD"),
+        ("25.00", "25.00", "Nari Named", "nari@example.org", "USD"),
     ]
+    assert all(r["payment id"].startswith("pi_") and r["time (UTC)"].endswith("Z") for r in rows)
     assert "Hana" not in text and "hana@example.org" not in text
 
     outsider = new_page()

@@ -1,4 +1,4 @@
-"""Benchmarks do not rot: make test runs each at a small size and checks its figures are there and sound."""
+"""Benchmarks do not rot: make test runs the load benchmark at a small size and checks its figures are there."""
 
 import os
 import re
