@@ -93,7 +93,9 @@ def pledge_start(*, gift: GiftDetails) -> Pledge:
             if current is not None:
                 if _same_gift(current, gift, fee):  # a concurrent request with this very gift won
                     return current
-                if existing is None or current.pk != existing.pk or current.status != PledgeStatus.PENDING:
+                # Expiring its session may already have expired it (the webhook); paid meanwhile, it stays as it is.
+                superseded = (PledgeStatus.PENDING, PledgeStatus.ABANDONED, PledgeStatus.EXPIRED)
+                if existing is None or current.pk != existing.pk or current.status not in superseded:
                     raise FormAlreadyUsed(current.reference)
                 _supersede(current, gift)
             return _create(gift, fee)
@@ -133,9 +135,10 @@ def _supersede(pledge: Pledge, gift: GiftDetails) -> None:
         share_identity=pledge.share_identity and gift.share_identity,
         dedication=pledge.dedication if pledge.dedication == gift.dedication else "",
     )
-    pledge_transition(
-        pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR, note="changed by the donor"
-    )
+    if pledge.status == PledgeStatus.PENDING:
+        pledge_transition(
+            pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR, note="changed by the donor"
+        )
 
 
 def _absolute(base_url: str, path: str) -> str:

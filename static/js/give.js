@@ -21,7 +21,20 @@
   function errors(form) {
     var summary = form.querySelector("#give-errors");
     if (!summary) return;
-    if (document.activeElement !== summary) summary.focus();
+    // Chromium ignores autofocus on a page whose address has a fragment (#give), and moving to the fragment
+    // may take the focus back to the page: focus the summary now and once the page has loaded, unless the
+    // donor has already moved on.
+    function focusSummary() {
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== document.documentElement) return;
+      var box = document.getElementById("give");
+      summary.focus({ preventScroll: true });
+      (box && box.contains(summary) ? box : summary).scrollIntoView({ block: "start" });
+    }
+    focusSummary();
+    window.addEventListener("load", function () {
+      window.setTimeout(focusSummary, 0);
+    });
     // A link in the summary puts the cursor in its field, with the field's label in view.
     summary.addEventListener("click", function (event) {
       var link = event.target.closest('a[href^="#"]');
