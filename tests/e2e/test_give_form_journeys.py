@@ -3,7 +3,6 @@ switches that keep what was typed (without JavaScript), one amount never guessed
 one visible focus outline on every control. Screenshots under artifacts/screenshots/give-form-*/."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,21 +33,13 @@ def screen(request) -> str:
 
 
 @pytest.fixture
-def open_page(browser, portal, screen) -> Iterator:
+def open_page(new_page, screen):
     """open_page(javascript=True): a new person's browser at the journey's width."""
-    contexts = []
 
     def make(*, javascript: bool = True) -> Page:
-        context = browser.new_context(
-            viewport=SCREENS[screen], base_url=portal.url, java_script_enabled=javascript, is_mobile=screen == "375"
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
+        return new_page(viewport=SCREENS[screen], javascript=javascript, mobile=screen == "375")
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def shot(page: Page, journey: str, name: str, screen: str) -> None:
