@@ -179,6 +179,7 @@ def test_a_typed_amount_is_chosen_and_never_guessed(open_page, portal, screen):
     plain.get_by_role("button", name="Review your gift").click()
     summary = plain.locator("#give-errors")
     expect(summary).to_contain_text("You chose US$50.00 and also typed an amount under “Other amount”")
+    expect(summary).to_be_in_viewport()  # without JavaScript too: the page opens at the Give box (#give)
     expect(plain.get_by_role("heading", level=1)).not_to_have_text("Review your gift")
     shot(plain, journey, "both-asked", screen)
     assert not Pledge.objects.exists()
