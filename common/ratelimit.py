@@ -1,6 +1,7 @@
 """Fixed-window counters in the cache (Redis when REDIS_URL is set): a card-testing brake on pledge starts."""
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,15 +12,28 @@ def _key(kind: str, value: str) -> str:
     return f"pledge-rate:{kind}:{digest}"
 
 
+def _window() -> tuple[int, int]:
+    """The current window's number and the seconds left in it: windows follow the clock, so all end together."""
+    size = settings.PLEDGE_RATE_WINDOW_SECONDS
+    now = int(time.time())
+    return now // size, size - now % size
+
+
 def hit(kind: str, value: str, *, limit: int | None = None) -> bool:
     """Count one attempt; False when this address or email has used up its allowance for the window."""
-    key = _key(kind, value)
-    window = settings.PLEDGE_RATE_WINDOW_SECONDS
-    if cache.add(key, 1, timeout=window):
-        return (settings.PLEDGE_RATE_LIMIT if limit is None else limit) >= 1
+    number, left = _window()
+    key = f"{_key(kind, value)}:{number}"
+    allowance = settings.PLEDGE_RATE_LIMIT if limit is None else limit
+    if cache.add(key, 1, timeout=left + 1):
+        return allowance >= 1
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
+        cache.add(key, 1, timeout=left + 1)
         count = 1
-    return count <= (settings.PLEDGE_RATE_LIMIT if limit is None else limit)
+    return count <= allowance
+
+
+def retry_after() -> int:
+    """Seconds until the current window ends, when every allowance starts again."""
+    return _window()[1]

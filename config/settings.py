@@ -252,8 +252,10 @@ TASKS = {
     }
 }
 
-# Giving: how many pledge starts one address or one email may make per window (card-testing defence).
+# Giving: how many pledge starts one email, and one address (which many donors may share: a mobile carrier, an
+# office, a church's giving day), may make per window (card-testing brakes, with the honeypot and the minimums).
 PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10, minimum=1)
+PLEDGE_RATE_LIMIT_PER_ADDRESS = env_int("PLEDGE_RATE_LIMIT_PER_ADDRESS", 100, minimum=1)
 LOGIN_RATE_LIMIT = env_int(
     "LOGIN_RATE_LIMIT", 20, minimum=1
 )  # sign-in attempts per address and per account name per window

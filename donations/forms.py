@@ -1,6 +1,8 @@
 """The Give form: amounts in the currency's rules, private by default, with a honeypot for simple bots."""
 
+import re
 import uuid
+from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -22,6 +24,18 @@ from donations.services.pledges import GiftDetails
 from orgs.models import Organization
 
 OTHER = "other"
+SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
+# The fields the donor fills in, kept as typed when the form changes currency.
+TYPED = ("frequency", "program", "donor_name", "donor_email", "dedication")
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    """One line of the error summary at the top of the form: a link to the field (anchor) and its message."""
+
+    anchor: str
+    label: str
+    message: str
 
 
 def gift_currency(organization: Organization, requested: str | None) -> str:
@@ -36,7 +50,7 @@ def gift_currency(organization: Organization, requested: str | None) -> str:
 class GiveForm(forms.Form):
     currency = forms.CharField(widget=forms.HiddenInput)
     submission_key = forms.RegexField(
-        regex=r"^[0-9a-f]{32}$",
+        regex=SUBMISSION_KEY,
         widget=forms.HiddenInput,
         error_messages={"invalid": _("This form has expired. Please check your details and submit it again.")},
     )
@@ -104,6 +118,7 @@ class GiveForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.notice = ""  # a word above the form that is not an error (after switching currency)
 
     def clean_currency(self) -> str:
         code = self.cleaned_data["currency"].upper()
@@ -131,6 +146,10 @@ class GiveForm(forms.Form):
         data = super().clean()
         code = data.get("currency") or self.currency_code
         choice = data.get("amount_choice")
+        typed = (data.get("other_amount") or "").strip()
+        if choice and choice != OTHER and typed:  # a preset and a typed amount: ask, never guess
+            self.add_error("other_amount", self._which_amount(choice, code))
+            return data
         try:
             if choice == OTHER:
                 if not data.get("other_amount"):
@@ -143,6 +162,25 @@ class GiveForm(forms.Form):
         except ValueError:
             self.add_error("amount_choice", _("Choose an amount."))
         return data
+
+    def _which_amount(self, choice: str, code: str) -> str:
+        preset = format_money(int(choice), code) if choice.isdigit() else choice
+        return _(
+            "You chose %(amount)s and also typed an amount under “Other amount”. Choose “Other amount” to give "
+            "the amount you typed, or clear it to give %(amount)s."
+        ) % {"amount": preset}
+
+    @property
+    def error_summary(self) -> list[SummaryError]:
+        """The errors of the visible fields, in the form's order, each linking to its field."""
+        lines = []
+        for field in self:
+            if field.name == "website" or not field.errors:
+                continue
+            radios = isinstance(field.field.widget, forms.RadioSelect)
+            anchor = f"{field.auto_id}_0" if radios else field.auto_id
+            lines += [SummaryError(anchor=anchor, label=str(field.label), message=error) for error in field.errors]
+        return lines
 
     @property
     def fee(self) -> int:
@@ -165,6 +203,29 @@ class GiveForm(forms.Form):
             submission_key=data["submission_key"],
             language=language,
         )
+
+    @classmethod
+    def switched(cls, data, *, organization: Organization, currency_code: str | None) -> "GiveForm":
+        """The form in another currency with what the donor typed; nothing is checked yet, so no error shows.
+
+        Suggested amounts differ per currency, so a chosen one goes back to the new currency's default; a typed
+        amount is kept as typed. Amounts are never converted: the notice asks the donor to check theirs.
+        """
+        code = gift_currency(organization, currency_code)
+        typed = (data.get("other_amount") or "").strip()[:20]
+        initial = {name: data.get(name, "") for name in TYPED}
+        initial.update(
+            currency=code,
+            share_identity=bool(data.get("share_identity")),
+            cover_fee=bool(data.get("cover_fee")),
+            amount_choice=OTHER if typed else str(currency(code).suggested[1]),
+            other_amount=typed,
+        )
+        if SUBMISSION_KEY.match(data.get("submission_key", "")):
+            initial["submission_key"] = data["submission_key"]
+        form = cls(initial=initial, organization=organization, currency_code=code)
+        form.notice = _("Amounts are not converted between currencies: check your amount in %(code)s.") % {"code": code}
+        return form
 
     @classmethod
     def initial_from(cls, pledge: Pledge) -> dict:

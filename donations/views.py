@@ -3,6 +3,7 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -66,13 +67,49 @@ def _checkout_or_retry(request: HttpRequest, pledge: Pledge) -> HttpResponse:
     return HttpResponseRedirect(url, status=303)
 
 
+def _form_page(request: HttpRequest, organization: Organization, form: GiveForm, status: int = 200) -> HttpResponse:
+    """The profile with the Give box showing this form (after an error, "Change something" or a currency switch)."""
+    return render(request, "orgs/profile.html", {"organization": organization, "give_form": form}, status=status)
+
+
+def _resent(request: HttpRequest, organization: Organization) -> GiveForm:
+    """The confirmed form back as the donor filled it in, with a fresh key, for sending again."""
+    data = request.POST.copy()
+    data["submission_key"] = uuid.uuid4().hex
+    data.pop("confirm", None)
+    form = GiveForm(data, organization=organization, currency_code=data.get("currency"))
+    form.is_valid()
+    return form
+
+
+def _too_many(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again."""
+    wait = ratelimit.retry_after()
+    context = {"organization": organization, "give_form": _resent(request, organization), "minutes": -(-wait // 60)}
+    response = render(request, "donations/too_many.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _allowed(request: HttpRequest, email: str) -> bool:
+    """The card-testing brakes: a few starts per email; more per address, which many donors may share."""
+    return ratelimit.hit("email", email, limit=settings.PLEDGE_RATE_LIMIT) and ratelimit.hit(
+        "ip", client_ip(request), limit=settings.PLEDGE_RATE_LIMIT_PER_ADDRESS
+    )
+
+
 @require_POST
 def give(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _giving_organization(slug)
+    if "update" in request.POST:  # a currency button: the same form in that currency, as typed
+        return _form_page(
+            request,
+            organization,
+            GiveForm.switched(request.POST, organization=organization, currency_code=request.POST["update"]),
+        )
     form = GiveForm(request.POST, organization=organization, currency_code=request.POST.get("currency"))
     if not form.is_valid() or "edit" in request.POST:
-        status = 200 if form.is_valid() else 400
-        return render(request, "orgs/profile.html", {"organization": organization, "give_form": form}, status=status)
+        return _form_page(request, organization, form, status=200 if form.is_valid() else 400)
     if "confirm" not in request.POST:
         gift, fee, code = form.cleaned_data["gift_amount"], form.fee, form.cleaned_data["currency"]
         return render(
@@ -87,19 +124,14 @@ def give(request: HttpRequest, slug: str) -> HttpResponse:
                 "total_display": format_money(gift + fee, code),
             },
         )
-    email = form.cleaned_data["donor_email"]
-    if not (ratelimit.hit("ip", client_ip(request)) and ratelimit.hit("email", email)):
-        return render(request, "donations/too_many.html", {"organization": organization}, status=429)
+    if not _allowed(request, form.cleaned_data["donor_email"]):
+        return _too_many(request, organization)
     try:
         pledge = pledge_start(gift=form.gift(language=translation.get_language() or ""))
     except FormAlreadyUsed:
-        data = request.POST.copy()
-        data["submission_key"] = uuid.uuid4().hex
-        data.pop("confirm", None)
-        fresh = GiveForm(data, organization=organization, currency_code=data.get("currency"))
-        fresh.is_valid()
+        fresh = _resent(request, organization)
         fresh.add_error(None, _("This form was already sent for another gift. Check the details and send it again."))
-        return render(request, "orgs/profile.html", {"organization": organization, "give_form": fresh}, status=409)
+        return _form_page(request, organization, fresh, status=409)
     _remember(request, pledge)
     return _checkout_or_retry(request, pledge)
 

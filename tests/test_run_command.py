@@ -99,7 +99,7 @@ def test_make_run_serves_every_seed_organization(running_portal):
     assert not missing, missing
     assert css_status == 200 and "Bootstrap" in css[:200]
     assert sandbox_status == 200 and "no real money moves" in sandbox_page.lower()
-    assert 'action="/donations/give/helping-hands-korea/"' in profile
+    assert 'action="/donations/give/helping-hands-korea/#give"' in profile
     assert "Test mode: no real money moves." in profile
     port = running_portal.url.rsplit(":", 1)[1]
     assert f"Staff sign-in: http://127.0.0.1:{port}/admin/  user: admin  password: " in running_portal.log.read_text()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.money import processing_fee
 from donations import stripe_gateway as gateway
-from donations.models import Frequency, Pledge, PledgeStatus
+from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
 from donations.services.transitions import pledge_transition
 from orgs.models import Organization, Program
 
@@ -37,60 +37,108 @@ class FormAlreadyUsed(Exception):
     """The same form was sent before with other details, or its gift is over: it must not reuse that pledge."""
 
 
-def _same_gift(pledge: Pledge, gift: GiftDetails, fee: int) -> bool:
-    return pledge.status == PledgeStatus.PENDING and (
-        pledge.organization_id,
-        pledge.program_id,
-        pledge.frequency,
-        pledge.currency,
-        pledge.gift_amount,
-        pledge.fee_amount,
-        pledge.donor_email,
-    ) == (
+def _confirmed(gift: GiftDetails, fee: int) -> tuple:
+    """Everything the review page showed the donor: a pledge is reused only when all of it is the same."""
+    return (
         gift.organization.pk,
         gift.program.pk if gift.program else None,
         gift.frequency,
         gift.currency,
         gift.gift_amount,
         fee,
+        gift.donor_name,
         gift.donor_email,
+        gift.share_identity,
+        gift.dedication,
     )
+
+
+def _same_gift(pledge: Pledge, gift: GiftDetails, fee: int) -> bool:
+    shown = (
+        pledge.organization_id,
+        pledge.program_id,
+        pledge.frequency,
+        pledge.currency,
+        pledge.gift_amount,
+        pledge.fee_amount,
+        pledge.donor_name,
+        pledge.donor_email,
+        pledge.share_identity,
+        pledge.dedication,
+    )
+    return pledge.status == PledgeStatus.PENDING and shown == _confirmed(gift, fee)
 
 
 def pledge_start(*, gift: GiftDetails) -> Pledge:
     """Save the pledge before anything goes to Stripe. The same submission again (a double click) returns it.
 
-    Raises FormAlreadyUsed when the form's key was used for another gift or for one that is over (paid,
-    abandoned...): the donor then sends a fresh form.
+    The same form confirmed again with anything changed ("Change something" after going to Checkout) supersedes
+    its unpaid pledge: that one's Checkout Session is expired, it is abandoned, shares no more than the donor's
+    latest choice, and a new pledge carries exactly what the donor confirmed last.
+
+    Raises FormAlreadyUsed when the form's key was used for a gift that is over (paid, abandoned...): the donor
+    then sends a fresh form.
     """
     fee = processing_fee(gift.gift_amount, gift.currency) if gift.cover_fee else 0
     existing = Pledge.objects.filter(submission_key=gift.submission_key).first()
-    if existing:
-        if not _same_gift(existing, gift, fee):
+    if existing is not None:
+        if _same_gift(existing, gift, fee):
+            return existing
+        if existing.status != PledgeStatus.PENDING:
             raise FormAlreadyUsed(existing.reference)
-        return existing
+        _expire_checkout(existing)  # outside the transaction: no lock is held while Stripe is called
     try:
         with transaction.atomic():
-            return Pledge.objects.create(
-                organization=gift.organization,
-                program=gift.program,
-                frequency=gift.frequency,
-                currency=gift.currency,
-                gift_amount=gift.gift_amount,
-                fee_amount=fee,
-                amount=gift.gift_amount + fee,
-                donor_name=gift.donor_name,
-                donor_email=gift.donor_email,
-                share_identity=gift.share_identity,
-                dedication=gift.dedication,
-                submission_key=gift.submission_key,
-                language=gift.language,
-            )
+            current = Pledge.objects.select_for_update().filter(submission_key=gift.submission_key).first()
+            if current is not None:
+                if _same_gift(current, gift, fee):  # a concurrent request with this very gift won
+                    return current
+                # Expiring its session may already have expired it (the webhook); paid meanwhile, it stays as it is.
+                superseded = (PledgeStatus.PENDING, PledgeStatus.ABANDONED, PledgeStatus.EXPIRED)
+                if existing is None or current.pk != existing.pk or current.status not in superseded:
+                    raise FormAlreadyUsed(current.reference)
+                _supersede(current, gift)
+            return _create(gift, fee)
     except IntegrityError:  # the same submission, saved a moment ago by a concurrent request
         existing = Pledge.objects.get(submission_key=gift.submission_key)
         if not _same_gift(existing, gift, fee):
             raise FormAlreadyUsed(existing.reference) from None
         return existing
+
+
+def _create(gift: GiftDetails, fee: int) -> Pledge:
+    return Pledge.objects.create(
+        organization=gift.organization,
+        program=gift.program,
+        frequency=gift.frequency,
+        currency=gift.currency,
+        gift_amount=gift.gift_amount,
+        fee_amount=fee,
+        amount=gift.gift_amount + fee,
+        donor_name=gift.donor_name,
+        donor_email=gift.donor_email,
+        share_identity=gift.share_identity,
+        dedication=gift.dedication,
+        submission_key=gift.submission_key,
+        language=gift.language,
+    )
+
+
+def _supersede(pledge: Pledge, gift: GiftDetails) -> None:
+    """The donor changed this unpaid pledge: abandon it, free its form key, and let it share no more than now.
+
+    Should its Checkout Session still be paid (expiring it failed), the organization sees no more of the donor
+    than the donor's latest choice allows.
+    """
+    Pledge.objects.filter(pk=pledge.pk).update(
+        submission_key=None,
+        share_identity=pledge.share_identity and gift.share_identity,
+        dedication=pledge.dedication if pledge.dedication == gift.dedication else "",
+    )
+    if pledge.status == PledgeStatus.PENDING:
+        pledge_transition(
+            pledge=pledge, to=PledgeStatus.ABANDONED, source=PledgeTransition.Source.DONOR, note="changed by the donor"
+        )
 
 
 def _absolute(base_url: str, path: str) -> str:
@@ -137,18 +185,24 @@ def pledge_checkout(*, pledge: Pledge, base_url: str) -> str:
     return session.url
 
 
+def _expire_checkout(pledge: Pledge) -> None:
+    """Close the pledge's Checkout Session so that it cannot be paid any more, if it has one."""
+    if not pledge.stripe_checkout_session_id:
+        return
+    try:
+        gateway.checkout_session_expire(
+            pledge.stripe_checkout_session_id, idempotency_key=f"pledge-{pledge.reference}-expire"
+        )
+    except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
+        # Still open at Stripe: if the donor pays on it after all, the webhook records the payment.
+        logger.info("pledge %s: could not expire its session (%s)", pledge.reference, type(exc).__name__)
+
+
 def pledge_abandon(*, pledge: Pledge, source: str) -> None:
     """The donor cancelled at Checkout: expire the session so it cannot be paid later, and record it."""
     if pledge.status != PledgeStatus.PENDING:
         return
-    if pledge.stripe_checkout_session_id:
-        try:
-            gateway.checkout_session_expire(
-                pledge.stripe_checkout_session_id, idempotency_key=f"pledge-{pledge.reference}-expire"
-            )
-        except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
-            # Still open at Stripe: if the donor pays on it after all, the webhook records the payment.
-            logger.info("pledge %s: could not expire its session (%s)", pledge.reference, type(exc).__name__)
+    _expire_checkout(pledge)
     pledge_transition(pledge=pledge, to=PledgeStatus.ABANDONED, source=source)
 
 

@@ -112,11 +112,17 @@ def portal(live_server, sandbox_server, settings, transactional_db) -> Portal:
 
 @pytest.fixture
 def new_page(browser, portal) -> Iterator[Callable]:
-    """A page in a fresh browser context (its own cookies: another person), 1280 px wide."""
+    """A page in a fresh browser context (its own cookies: another person), 1280 px wide unless told otherwise."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport=DESKTOP, base_url=portal.url, accept_downloads=True)
+    def make(*, viewport: dict = DESKTOP, javascript: bool = True, mobile: bool = False):
+        context = browser.new_context(
+            viewport=viewport,
+            base_url=portal.url,
+            accept_downloads=True,
+            java_script_enabled=javascript,
+            is_mobile=mobile,
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -42,8 +42,8 @@ def test_donor_finds_an_organization_by_cause_and_gives_monthly_in_krw(page, por
 
     page.get_by_role("link", name="Helping Hands Korea").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Helping Hands Korea")
-    page.get_by_role("link", name="KRW", exact=True).click()
-    expect(page).to_have_url(re.compile(r"\?currency=KRW#give$"))
+    page.get_by_role("button", name="KRW", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/donations/give/helping-hands-korea/#give$"))
     expect(page.locator("#give")).to_contain_text("Currency: KRW")
     fill_give_form(
         page,
