@@ -125,11 +125,21 @@ def new_page(browser, portal) -> Iterator[Callable]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Every page runs under the portal's Content-Security-Policy: a violation Chromium reports fails the test.
+        page.on("console", lambda message: _csp_violation(message, violations))
+        return page
 
+    violations: list[str] = []
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def _csp_violation(message, violations: list[str]) -> None:
+    if "Content Security Policy" in message.text:
+        violations.append(message.text)
 
 
 @pytest.fixture
