@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common import ratelimit
+from common.client import client_ip
 from common.links import portal_site
 
 
@@ -28,16 +29,37 @@ class MemberPasswordResetForm(PasswordResetForm):
         return (user for user in users if user.has_usable_password() or user.memberships.exists())
 
 
+THROTTLED = _("Too many sign-in attempts. Please wait a while and try again.")
+USUAL_ADDRESS_SECONDS = 90 * 24 * 3600  # how long an address stays "usual" for an account after a sign-in from it
+
+
 class ThrottledSignIn:
-    """Slows password guessing: LOGIN_RATE_LIMIT tries per window per address and per account name."""
+    """Slows password guessing without letting a guesser lock a person out.
+
+    Per client address (behind trusted proxies, the address the pledge limiter uses): LOGIN_RATE_LIMIT tries per
+    window. Per account: after LOGIN_RATE_LIMIT wrong passwords in a window the account cools down for the rest of
+    it, but only for addresses it has never signed in from: its owner, from an address they used before, still
+    gets in with the right password.
+    """
 
     def clean(self):
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_ip(self.request) if self.request else ""
         name = (self.data.get("username") or "").strip().lower()
-        limit = settings.LOGIN_RATE_LIMIT
-        if not (ratelimit.hit("login-ip", address, limit=limit) and ratelimit.hit("login-user", name, limit=limit)):
-            raise ValidationError(_("Too many sign-in attempts. Please wait a while and try again."), code="throttled")
-        return super().clean()
+        if not ratelimit.hit("login-ip", address, limit=settings.LOGIN_RATE_LIMIT) or _cooling_down(name, address):
+            raise ValidationError(THROTTLED, code="throttled")
+        try:
+            data = super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                ratelimit.hit("login-fail", name, limit=settings.LOGIN_RATE_LIMIT)
+            raise
+        ratelimit.remember("login-usual", f"{name} {address}", seconds=USUAL_ADDRESS_SECONDS)
+        return data
+
+
+def _cooling_down(name: str, address: str) -> bool:
+    too_many = ratelimit.peek("login-fail", name) >= settings.LOGIN_RATE_LIMIT
+    return too_many and not ratelimit.remembered("login-usual", f"{name} {address}")
 
 
 class ThrottledAuthenticationForm(ThrottledSignIn, AuthenticationForm):

@@ -1,4 +1,5 @@
-"""Fixed-window counters in the cache (Redis when REDIS_URL is set): a card-testing brake on pledge starts."""
+"""Fixed-window counters in the cache (Redis when REDIS_URL is set): brakes on pledge starts, sign-in and password
+resets; and remembered facts (an account's usual addresses). Keys are hashes: no raw emails or IPs in the cache."""
 
 import hashlib
 import time
@@ -37,3 +38,18 @@ def hit(kind: str, value: str, *, limit: int | None = None) -> bool:
 def retry_after() -> int:
     """Seconds until the current window ends, when every allowance starts again."""
     return _window()[1]
+
+
+def peek(kind: str, value: str) -> int:
+    """How many times this was counted in the current window, without counting."""
+    number, _left = _window()
+    return cache.get(f"{_key(kind, value)}:{number}", 0)
+
+
+def remember(kind: str, value: str, *, seconds: int) -> None:
+    """Remember a fact for a while (for example: this account signed in from this address)."""
+    cache.set(_key(kind, value), 1, timeout=seconds)
+
+
+def remembered(kind: str, value: str) -> bool:
+    return bool(cache.get(_key(kind, value)))

@@ -276,9 +276,10 @@ TASKS = {
 # office, a church's giving day), may make per window (card-testing brakes, with the honeypot and the minimums).
 PLEDGE_RATE_LIMIT = env_int("PLEDGE_RATE_LIMIT", 10, minimum=1)
 PLEDGE_RATE_LIMIT_PER_ADDRESS = env_int("PLEDGE_RATE_LIMIT_PER_ADDRESS", 100, minimum=1)
-LOGIN_RATE_LIMIT = env_int(
-    "LOGIN_RATE_LIMIT", 20, minimum=1
-)  # sign-in attempts per address and per account name per window
+# Sign-in: attempts per client address per window, and wrong passwords per account before it cools down for
+# addresses it never signed in from (accounts.forms.ThrottledSignIn).
+LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20, minimum=1)
+PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 5, minimum=1)  # per address and per email
 PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600, minimum=1)
 PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30, minimum=1)
 
