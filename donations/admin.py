@@ -435,6 +435,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "source",
         "requested_by",
         "status",
+        "transfer_reversed",
         "donor",
         "created_at",
     ]
@@ -456,6 +457,11 @@ class RefundAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: Refund) -> str:
         return format_money(obj.amount, obj.currency)
+
+    @admin.display(description=_("transfer reversed"), boolean=True)
+    def transfer_reversed(self, obj: Refund) -> bool:
+        """A gift to a connected account: the refund took the money back from the organization's account."""
+        return obj.transfer_reversed
 
     @admin.display(description=_("donor"))
     def donor(self, obj: Refund) -> str:

@@ -270,6 +270,14 @@ class Refund(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
+    # A gift to a connected account (a destination charge): the reversal that took the refunded money back from
+    # the organization's account (Stripe's trr_ id). Empty: the platform's balance paid the refund.
+    transfer_reversal_id = models.CharField(
+        _("transfer reversal"),
+        max_length=255,
+        blank=True,
+        help_text=_("Stripe's reversal of the transfer to the organization's connected account, if any."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RefundQuerySet.as_manager()
@@ -286,6 +294,10 @@ class Refund(models.Model):
     @property
     def display_amount(self) -> str:
         return format_money(self.amount, self.currency)
+
+    @property
+    def transfer_reversed(self) -> bool:
+        return bool(self.transfer_reversal_id)
 
 
 class Outcome(enum.StrEnum):

@@ -181,6 +181,7 @@ class Refund:
     status: str  # pending, requires_action, succeeded, failed, canceled; "" when Stripe did not say
     created: datetime | None
     request_key: str = ""  # the portal's refund request (staff's confirmation page), from the metadata
+    transfer_reversal_id: str = ""  # a destination charge's refund that took the money back from the organization
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Refund":
@@ -192,6 +193,7 @@ class Refund:
             status=data.get("status") or "",
             created=_time(data.get("created")),
             request_key=(data.get("metadata") or {}).get(REFUND_REQUEST_KEY) or "",
+            transfer_reversal_id=_id(data.get("transfer_reversal")),
         )
 
 
@@ -210,10 +212,17 @@ class Subscription:
 class PaymentIntent:
     id: str
     reference: str  # our pledge reference, from the payment intent's metadata
+    destination: str = ""  # a destination charge: the connected account (acct_...) its money was transferred to
+    application_fee_amount: int = 0  # the platform's fee on a destination charge, in minor units
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "PaymentIntent":
-        return cls(id=data["id"], reference=_reference(data))
+        return cls(
+            id=data["id"],
+            reference=_reference(data),
+            destination=_id((data.get("transfer_data") or {}).get("destination")),
+            application_fee_amount=int(data.get("application_fee_amount") or 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -351,15 +360,31 @@ def subscription_retrieve(subscription_id: str) -> Subscription:
 
 
 def refund_create(
-    *, payment_intent_id: str, amount: int, idempotency_key: str, reference: str, request_key: str = ""
+    *,
+    payment_intent_id: str,
+    amount: int,
+    idempotency_key: str,
+    reference: str,
+    request_key: str = "",
+    reverse_transfer: bool = False,
+    refund_application_fee: bool = False,
 ) -> Refund:
     """Refund part of a payment. `request_key`, the portal's own refund request, rides in the metadata so that the
-    webhook telling of this refund finds the row claimed for it, whichever arrives first."""
+    webhook telling of this refund finds the row claimed for it, whichever arrives first.
+
+    A destination charge (a gift to a connected account) is refunded with `reverse_transfer`, so that the money
+    comes back from the organization's account rather than the platform's balance, and with
+    `refund_application_fee` when the platform took a fee (both in proportion to the amount refunded)."""
     metadata = {"pledge": reference, **({REFUND_REQUEST_KEY: request_key} if request_key else {})}
+    params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}
+    if reverse_transfer:
+        params["reverse_transfer"] = True
+    if refund_application_fee:
+        params["refund_application_fee"] = True
     data = _call(
         "refunds.create",
         client().v1.refunds.create,
-        params={"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata},
+        params=params,
         options={"idempotency_key": idempotency_key},
     )
     return Refund.from_stripe(data)

@@ -25,10 +25,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--settle-delay", type=float, default=None, help="seconds before bank debits settle by themselves"
     )
+    parser.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ACCT_ID",
+        help="a connected account (acct_...) destination charges may go to; repeat for more",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     server = SandboxServer(args.host, args.port, args.webhook_url, args.webhook_secret, quiet=not args.verbose)
     server.settle_delay = args.settle_delay
+    for account_id in args.account:
+        server.register_account(account_id)
     server.start()
     print(f"Stripe sandbox listening on {server.url} (test mode: no real money moves)", flush=True)
     stopped = threading.Event()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import billing, checkout, objects
+from . import billing, checkout, connect, objects
 from .params import (
     EXPAND,
     LIST_PARAMS,
@@ -37,6 +37,9 @@ RETRIEVABLE = {
     "prices": "price",
     "products": "product",
     "events": "event",
+    "accounts": "account",
+    "transfers": "transfer",
+    "application_fees": "application_fee",
 }
 
 
@@ -58,6 +61,8 @@ LIST_FILTERS: dict[str, dict[str, tuple[Validator, Callable[[dict, Any], bool]]]
     },
     "charge": {"payment_intent": (string(), _equals("payment_intent")), "customer": (string(), _equals("customer"))},
     "refund": {"payment_intent": (string(), _equals("payment_intent")), "charge": (string(), _equals("charge"))},
+    "transfer": {"destination": (string(), _equals("destination"))},
+    "application_fee": {"charge": (string(), _equals("charge"))},
     "invoice": {
         "subscription": (string(), _equals("subscription")),
         "customer": (string(), _equals("customer")),
@@ -83,6 +88,8 @@ def handle(store: Store, ctx: Ctx, method: str, path: str, params: dict[str, Any
     if method == "POST" and path == "checkout/sessions":
         result = checkout.create_session(store, ctx, params, **request)
         return expand(store, result, params.get("expand", {}))
+    if method == "POST" and path == "accounts":
+        return expand(store, connect.create_account(store, ctx, params), params.get("expand", {}))
     if method == "POST" and path == "refunds":
         return expand(store, billing.create_refund(store, ctx, params), params.get("expand", {}))
     match = re.fullmatch(r"checkout/sessions/([^/]+)/(expire|line_items)", path)

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from . import objects
+from . import connect, objects
 from .money import format_amount
 from .params import EXPAND, ApiError, boolean, enum, hash_of, integer, invalid, metadata, string, validate
 from .state import Ctx, Store, now
@@ -39,22 +39,32 @@ def start_subscription(store: Store, ctx: Ctx, session: dict[str, Any], private:
     items = [objects.subscription_item(sub["id"], li["price"], li["quantity"], period) for li in private["line_items"]]
     sub["items"] = objects.list_object(items, f"/v1/subscription_items?subscription={sub['id']}")
     store.add(sub, api_version=private["api_version"])
-    inv = _invoice(store, sub, cus, "subscription_create", period, (created, created), paid=True)
+    inv, transfers = _invoice(store, sub, cus, "subscription_create", period, (created, created), paid=True)
     session.update(payment_status="paid", customer=cus["id"], subscription=sub["id"], invoice=inv["id"])
     if new_customer:
         store.emit(ctx, "customer.created", cus)
     store.emit(ctx, "customer.subscription.created", sub)
     store.emit(ctx, "invoice.paid", inv)
     store.emit(ctx, "checkout.session.completed", session)
+    for event_type, obj in transfers:
+        store.emit(ctx, event_type, obj)
 
 
-def _invoice(store: Store, sub: dict, cus: dict, reason: str, period: tuple, usage: tuple, *, paid: bool) -> dict:
+def _invoice(
+    store: Store, sub: dict, cus: dict, reason: str, period: tuple, usage: tuple, *, paid: bool
+) -> tuple[dict, list[tuple[str, dict]]]:
+    """The invoice (paid or failed), and the events of a destination charge's transfer, for after the invoice's."""
     inv = objects.invoice(sub, cus, billing_reason=reason, period=period, usage=usage)
     details = {
         "customer": cus["id"],
         "description": "Subscription creation" if reason == "subscription_create" else "Subscription update",
         "on_behalf_of": sub["on_behalf_of"],
     }
+    if sub["transfer_data"]:
+        details["transfer_data"] = {"destination": sub["transfer_data"]["destination"]}
+        if sub["application_fee_percent"]:
+            percent = float(sub["application_fee_percent"])
+            details["application_fee_amount"] = round(inv["amount_due"] * percent / 100)
     status = "succeeded" if paid else "requires_payment_method"
     pi = store.add(
         objects.payment_intent(amount=inv["amount_due"], currency=inv["currency"], status=status, details=details)
@@ -63,9 +73,11 @@ def _invoice(store: Store, sub: dict, cus: dict, reason: str, period: tuple, usa
     store.add(objects.invoice_payment(inv, pi["id"], paid))
     inv.update(attempt_count=1, attempted=True)
     sub["latest_invoice"] = inv["id"]
+    transfers: list[tuple[str, dict]] = []
     if paid:
         ch = store.add(objects.charge(pi, email=cus["email"]))
         pi["latest_charge"] = ch["id"]
+        transfers = connect.pay_out(store, pi, ch)
         inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, auto_advance=False)
         inv["status_transitions"]["paid_at"] = now()
     else:
@@ -76,7 +88,7 @@ def _invoice(store: Store, sub: dict, cus: dict, reason: str, period: tuple, usa
             "message": "Your card was declined.",
         }
         inv["next_payment_attempt"] = now() + 3 * 86400
-    return inv
+    return inv, transfers
 
 
 def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[str, Any]:
@@ -93,12 +105,14 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[
     for item in sub["items"]["data"]:
         item.update(current_period_start=period[0], current_period_end=period[1])
     cus = store.objects[sub["customer"]]
-    inv = _invoice(store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid")
+    inv, transfers = _invoice(store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid")
     previous_status = sub["status"]
     sub["status"] = "active" if outcome == "paid" else "past_due"
     store.emit(ctx, "invoice.paid" if outcome == "paid" else "invoice.payment_failed", inv)
     if sub["status"] != previous_status:
         store.emit(ctx, "customer.subscription.updated", sub, previous={"status": previous_status})
+    for event_type, obj in transfers:
+        store.emit(ctx, event_type, obj)
     return inv
 
 
@@ -156,13 +170,24 @@ def create_refund(store: Store, ctx: Ctx, raw: dict[str, Any]) -> dict[str, Any]
         if "charge" in p and p["charge"] != pi["latest_charge"]:
             raise ApiError("The charge and payment_intent you passed do not match.", param="charge")
         p["charge"] = pi["latest_charge"]
-    return refund_charge(store, ctx, p["charge"], p.get("amount"), p.get("reason"), p.get("metadata", {}))
+    connected = {"reverse_transfer": p.get("reverse_transfer", False)}
+    connected["refund_application_fee"] = p.get("refund_application_fee", False)
+    return refund_charge(store, ctx, p["charge"], p.get("amount"), p.get("reason"), p.get("metadata", {}), **connected)
 
 
 def refund_charge(
-    store: Store, ctx: Ctx, charge_id: str, amount: int | None, reason: str | None = None, meta: dict | None = None
+    store: Store,
+    ctx: Ctx,
+    charge_id: str,
+    amount: int | None,
+    reason: str | None = None,
+    meta: dict | None = None,
+    *,
+    reverse_transfer: bool = False,
+    refund_application_fee: bool = False,
 ) -> dict[str, Any]:
     ch = store.get("charge", charge_id, param="charge")
+    connect.check_refund(ch, reverse_transfer, refund_application_fee)
     remaining = ch["amount"] - ch["amount_refunded"]
     if remaining <= 0:
         raise ApiError(f"Charge {charge_id} has already been refunded.", param="charge", code="charge_already_refunded")
@@ -179,6 +204,9 @@ def refund_charge(
     ch["amount_refunded"] += amount
     ch["refunded"] = ch["amount_refunded"] == ch["amount"]
     ch["refunds"]["data"].insert(0, re)
+    taken_back = connect.take_back(store, ch, re, reverse_transfer=reverse_transfer, refund_fee=refund_application_fee)
     store.emit(ctx, "charge.refunded", ch, previous={"amount_refunded": ch["amount_refunded"] - amount})
     store.emit(ctx, "refund.created", re)
+    for event_type, obj in taken_back:
+        store.emit(ctx, event_type, obj)
     return re

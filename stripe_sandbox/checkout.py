@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import billing, objects
+from . import billing, connect, objects
 from .money import MAXIMUM_AMOUNT, MINIMUM_CHARGE, SUPPORTED, format_amount
 from .params import (
     EXPAND,
@@ -127,6 +127,7 @@ def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str
             f"Missing required param: line_items. It is required in `{mode}` mode.", "line_items", "parameter_missing"
         )
     _check_mode(p, mode, connected)
+    _check_accounts(store, p)
     created = now()
     made: list[dict[str, Any]] = []  # inline products and prices, stored once everything is valid
     items = [_line_item(store, it, f"line_items[{i}]", mode, made) for i, it in enumerate(p["line_items"])]
@@ -185,6 +186,17 @@ def _check_mode(p: dict[str, Any], mode: str, connected: bool) -> None:
             "an OAuth key, the Stripe-Account header, or `transfer_data[destination]`).",
             "subscription_data[application_fee_percent]",
         )
+
+
+def _check_accounts(store: Store, p: dict[str, Any]) -> None:
+    """Every connected account named must exist (Stripe answers 400 ``resource_missing`` otherwise)."""
+    for data_key in ("payment_intent_data", "subscription_data"):
+        data = p.get(data_key, {})
+        if "transfer_data" in data:
+            where = f"{data_key}[transfer_data][destination]"
+            connect.check_account(store, data["transfer_data"]["destination"], where)
+        if "on_behalf_of" in data:
+            connect.check_account(store, data["on_behalf_of"], f"{data_key}[on_behalf_of]")
 
 
 def _line_item(store: Store, item: dict[str, Any], path: str, mode: str, made: list[dict]) -> dict[str, Any]:
@@ -312,9 +324,12 @@ def _pay_now(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str,
     )
     ch = store.add(objects.charge(pi, email=session["customer_details"]["email"]))
     pi["latest_charge"] = ch["id"]
+    transfers = connect.pay_out(store, pi, ch)
     session.update(payment_status="paid", payment_intent=pi["id"])
     store.emit(ctx, "payment_intent.succeeded", pi)
     store.emit(ctx, "charge.succeeded", ch)
+    for event_type, obj in transfers:
+        store.emit(ctx, event_type, obj)
 
 
 def settle(store: Store, ctx: Ctx, session_id: str, outcome: str) -> dict[str, Any]:
@@ -338,9 +353,12 @@ def settle(store: Store, ctx: Ctx, session_id: str, outcome: str) -> dict[str, A
     pi.update(status="succeeded", amount_received=pi["amount"])
     ch = store.add(objects.charge(pi, email=session["customer_details"]["email"], bank=True))
     pi["latest_charge"] = ch["id"]
+    transfers = connect.pay_out(store, pi, ch)
     session["payment_status"] = "paid"
     store.emit(ctx, "payment_intent.succeeded", pi)
     store.emit(ctx, "charge.succeeded", ch)
+    for event_type, obj in transfers:
+        store.emit(ctx, event_type, obj)
     store.emit(ctx, "checkout.session.async_payment_succeeded", session)
     return session
 

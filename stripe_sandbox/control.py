@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import pages
-from .params import ApiError, boolean, decode, enum, integer, string, url, validate
+from .params import ApiError, boolean, decode, enum, id_prefixed, integer, string, url, validate
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -62,6 +62,7 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
         ),
         (r"subscriptions/([^/]+)/cancel", {}, lambda m, p: sandbox.cancel_subscription(m[1])),
         (r"charges/([^/]+)/refund", {"amount": integer(1)}, lambda m, p: sandbox.dashboard_refund(m[1], **p)),
+        (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),
         (r"webhooks/deliver_pending", {}, lambda m, p: {"delivered": _pending(sandbox)}),
         (r"webhooks", {"enabled": _flag, "url": url}, lambda m, p: _webhooks(sandbox, p)),
@@ -76,7 +77,8 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
         if match:
             if "outcome" in schema and "outcome" not in params:
                 params["outcome"] = "succeed" if pattern.startswith("checkout") else "paid"
-            return action(match, validate(params, schema, required=("mode",) if pattern == "faults" else ()))
+            required = {"faults": ("mode",), "accounts": ("id",)}.get(pattern, ())
+            return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 
 

@@ -185,7 +185,7 @@ def charge(pi: dict[str, Any], *, email: str | None, bank: bool = False) -> dict
         refunded=False,
         refunds=list_object([], f"/v1/charges/{ch_id}/refunds"),
         balance_transaction=new_id("txn_"),
-        application_fee=new_id("fee_") if pi["application_fee_amount"] else None,
+        application_fee=None,  # set with the transfer (connect.py)
         application_fee_amount=pi["application_fee_amount"],
         on_behalf_of=pi["on_behalf_of"],
         statement_descriptor=pi["statement_descriptor"],
@@ -382,4 +382,56 @@ def invoice_payment(inv: dict[str, Any], pi_id: str, paid: bool) -> dict[str, An
     obj.update(amount_requested=inv["amount_due"], amount_paid=inv["amount_due"] if paid else None)
     obj.update(payment={"type": "payment_intent", "payment_intent": pi_id}, status="paid" if paid else "open")
     obj["status_transitions"] = {"canceled_at": None, "paid_at": created if paid else None}
+    return obj
+
+
+# -- Connect: connected accounts, a destination charge's transfer and application fee, and their reversals --------
+def account(account_id: str, created: int, *, email: str | None = None, country: str = "US") -> dict[str, Any]:
+    """A connected account that can take destination charges (charges and payouts enabled, nothing due)."""
+    obj = fixture("account")
+    obj.update(id=account_id, created=created, email=email, country=country, metadata={}, type="express")
+    obj.update(charges_enabled=True, payouts_enabled=True, details_submitted=True, controller={"type": "application"})
+    obj["default_currency"] = "usd" if country == "US" else obj["default_currency"]
+    obj["external_accounts"]["url"] = f"/v1/accounts/{account_id}/external_accounts"
+    for requirements in (obj["requirements"], obj["future_requirements"]):
+        requirements.update(currently_due=[], eventually_due=[], past_due=[], disabled_reason=None)
+    return obj
+
+
+def transfer(ch: dict[str, Any], destination: str, amount: int) -> dict[str, Any]:
+    """The transfer of a destination charge to its connected account."""
+    obj = fixture("transfer")
+    tr_id = new_id("tr_")
+    obj.update(id=tr_id, created=now(), amount=amount, amount_reversed=0, currency=ch["currency"], reversed=False)
+    obj.update(destination=destination, destination_payment=new_id("py_"), balance_transaction=new_id("txn_"))
+    obj.update(source_transaction=ch["id"], transfer_group=ch["transfer_group"], metadata={}, description=None)
+    obj["source_type"] = "card" if ch["payment_method_details"]["type"] == "card" else "bank_account"
+    obj["reversals"] = list_object([], f"/v1/transfers/{tr_id}/reversals")
+    return obj
+
+
+def transfer_reversal(tr: dict[str, Any], amount: int, refund_id: str) -> dict[str, Any]:
+    obj = fixture("transfer_reversal")
+    obj.update(id=new_id("trr_"), created=now(), amount=amount, currency=tr["currency"], transfer=tr["id"])
+    obj.update(balance_transaction=new_id("txn_"), source_refund=refund_id, metadata={})
+    obj["destination_payment_refund"] = new_id("pyr_")
+    return obj
+
+
+def application_fee(ch: dict[str, Any], account_id: str, amount: int) -> dict[str, Any]:
+    """The platform's fee on a destination charge, collected from the connected account."""
+    obj = fixture("application_fee")
+    fee_id = new_id("fee_")
+    obj.update(id=fee_id, created=now(), amount=amount, amount_refunded=0, currency=ch["currency"], refunded=False)
+    obj.update(account=account_id, charge=ch["id"], fee_source={"charge": ch["id"], "type": "charge"})
+    obj.update(livemode=False, balance_transaction=new_id("txn_"), originating_transaction=None)
+    obj["application"] = "ca_" + "RefugeeAidPortalSandbox00"
+    obj["refunds"] = list_object([], f"/v1/application_fees/{fee_id}/refunds")
+    return obj
+
+
+def fee_refund(fee: dict[str, Any], amount: int) -> dict[str, Any]:
+    obj = fixture("fee_refund")
+    obj.update(id=new_id("fr_"), created=now(), amount=amount, currency=fee["currency"], fee=fee["id"])
+    obj.update(balance_transaction=new_id("txn_"), metadata={})
     return obj

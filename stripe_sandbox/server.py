@@ -155,6 +155,10 @@ class SandboxServer:
     def cancel_subscription(self, subscription_id: str) -> dict[str, Any]:
         return self.run(billing.cancel, subscription_id)
 
+    def register_account(self, account_id: str) -> dict[str, Any]:
+        """Make ``account_id`` a connected account the sandbox knows, so destination charges to it are accepted."""
+        return self.store.register_account(account_id)
+
     def dashboard_refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
         return self.run(billing.refund_charge, charge_id, amount, "requested_by_customer")
 

@@ -35,6 +35,11 @@ PREFIXES = {
     "evt_": "event",
     "price_": "price",
     "prod_": "product",
+    "acct_": "account",
+    "tr_": "transfer",
+    "trr_": "transfer_reversal",
+    "fee_": "application_fee",
+    "fr_": "fee_refund",
 }
 
 
@@ -100,6 +105,16 @@ class Store:
             self.order.append(obj["id"])
             self.private[obj["id"]] = private
             return obj
+
+    def register_account(self, account_id: str) -> dict[str, Any]:
+        """Make ``account_id`` a connected account the sandbox knows (as if created in Stripe's dashboard)."""
+        from .objects import account  # objects imports this module
+
+        with self.lock:
+            known = self.objects.get(account_id)
+            if known is not None and known.get("object") == "account":
+                return known
+            return self.add(account(account_id, now()))
 
     def get(self, kind: str, object_id: str, param: str = "id") -> dict[str, Any]:
         obj = self.objects.get(object_id)

@@ -273,12 +273,15 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                     "source": Refund.Source.STAFF if key else source,
                     "refunded_at": refund.created or timezone.now(),
                     "request_key": key,
+                    "transfer_reversal_id": refund.transfer_reversal_id,
                 },
             )
             if created:
                 return _refund_notify(record.pk, int(status in Refund.COUNTED))
         if record.status != status:
             Refund.objects.filter(pk=record.pk).update(status=status)
+        if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
+            Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
 
 
@@ -299,6 +302,7 @@ def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
         currency=refund.currency or claim.currency,
         status=status,
         refunded_at=refund.created or timezone.now(),
+        transfer_reversal_id=refund.transfer_reversal_id,
     )
     return int(status in Refund.COUNTED)
 

@@ -65,11 +65,17 @@ def refund_issue(
     reaches Stripe with the same idempotency key and makes one refund; a new confirmation makes a new one.
     `requested_by` is the staff user and `reason` why they refund. `source` (a PledgeTransition.Source) is
     recorded if the refund settles the pledge.
+
+    A gift to an organization's connected account is a destination charge: Stripe moved the money on to that
+    account (less the platform's fee). Its refund reverses that transfer and refunds the platform's fee, in
+    proportion, so the organization returns what it received and the platform's balance is not charged. Stripe's
+    payment intent says whether it was one (the organization's account may have changed since).
     """
     existing = Refund.objects.filter(request_key=request_key, stripe_refund_id__isnull=False).first()
     if existing:
         return existing
     _refund_check(payment, amount, reason)
+    intent = gateway.payment_intent_retrieve(payment.stripe_payment_intent_id)  # a destination charge?
     claim = _refund_claim(
         payment=payment, amount=amount, request_key=request_key, requested_by=requested_by, reason=reason
     )
@@ -80,6 +86,8 @@ def refund_issue(
             idempotency_key=f"payment-{payment.pk}-refund-{request_key}",
             reference=payment.pledge.reference,
             request_key=request_key,
+            reverse_transfer=bool(intent.destination),
+            refund_application_fee=bool(intent.destination and intent.application_fee_amount),
         )
     except (gateway.StripeUnavailable, gateway.StripeRejected):
         Refund.objects.filter(pk=claim.pk, stripe_refund_id__isnull=True).delete()

@@ -15,6 +15,7 @@ from stripe_sandbox import SandboxServer
 
 SECRET = "whsec_test_sandbox_suite"
 KEY = "sk_test_sandbox_suite"
+ACCOUNT = "acct_1TestOrganization"
 
 
 class Receiver:
@@ -70,6 +71,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def sandbox(receiver: Receiver) -> Iterator[SandboxServer]:
     with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET) as server:
+        server.register_account(ACCOUNT)  # the connected account the tests' destination charges go to
         yield server
 
 

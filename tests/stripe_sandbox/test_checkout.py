@@ -71,8 +71,10 @@ def test_subscription_payment_makes_customer_subscription_and_paid_invoice(api: 
         "customer.subscription.created",
         "invoice.paid",
         "checkout.session.completed",
+        "transfer.created",  # a destination charge: the money goes on to the connected account,
+        "application_fee.created",  # less the platform's fee
     ]
-    customer, sub, invoice, completed = (e["data"]["object"] for e in receiver.events())
+    customer, sub, invoice, completed, _transfer, _fee = (e["data"]["object"] for e in receiver.events())
     assert customer["id"].startswith("cus_") and customer["email"] == "monthly@example.org"
     assert sub["id"].startswith("sub_") and sub["status"] == "active" and sub["customer"] == customer["id"]
     assert sub["metadata"] == {"pledge": "42"} and sub["latest_invoice"] == invoice["id"]
@@ -109,7 +111,7 @@ def test_event_order_can_be_reversed(api: Api, sandbox, receiver) -> None:
     sandbox.event_order = "reversed"
     session = api.ok("post", "checkout/sessions", subscription_params())
     pay(sandbox, session["id"])
-    assert receiver.types()[0] == "checkout.session.completed"
+    assert receiver.types()[0] == "application_fee.created"
     assert receiver.types()[-1] == "customer.created"
 
 

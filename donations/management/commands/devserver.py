@@ -42,6 +42,12 @@ class Command(BaseCommand):
                 webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
             )
             sandbox.start()
+            from orgs.models import Organization
+
+            for account in Organization.objects.exclude(stripe_account_id="").values_list(
+                "stripe_account_id", flat=True
+            ):
+                sandbox.register_account(account)  # the organizations' connected accounts exist in this "Stripe"
             self.stdout.write(
                 f"Stripe sandbox (test mode, no real money moves): {sandbox.url}/_sandbox/  "
                 f"(its checkout pages and dashboard)"
