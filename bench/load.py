@@ -127,16 +127,9 @@ def _wrk(url: str, *, clients: int, seconds: float, script: str | None = None) -
 
 
 def _review_script(port: int, directory: Path) -> str:
-    """A wrk script posting the give form's review step (it writes nothing; CSRF token from one GET)."""
-    status, page, headers = _get(port, "/organizations/helping-hands-korea/")
-    assert status == 200, status
-    cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    """A wrk script posting the give form's review step: it writes nothing and needs no CSRF token."""
     body = urlencode(
         {
-            "csrfmiddlewaretoken": token,
-            "submission_key": key,
             "currency": "USD",
             "frequency": "once",
             "amount_choice": "5000",
@@ -149,9 +142,7 @@ def _review_script(port: int, directory: Path) -> str:
     script.write_text(
         'wrk.method = "POST"\n'
         f"wrk.body = {json.dumps(body)}\n"
-        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-        f'wrk.headers["Cookie"] = "{cookie}"\n'
-        f'wrk.headers["Referer"] = "http://127.0.0.1:{port}/"\n',
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n',
         encoding="utf-8",
     )
     return str(script)

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.pagecache.PublicPageCacheMiddleware",  # last: serves anonymous public pages without running the view
 ]
 
 # Content-Security-Policy (django-csp, through config.csp, which adds Stripe Checkout to form-action): only what the

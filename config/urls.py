@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from accounts.forms import ThrottledAdminAuthenticationForm
 from config import views
@@ -18,7 +20,9 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing the display language changes nothing but a cookie, so it needs no CSRF token: the language switch
+    # in every page's header then carries none, and public pages stay the same for every visitor (page cache).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("donations/", include("donations.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("accounts.urls")),

@@ -1,7 +1,6 @@
 """The Give form: amounts in the currency's rules, private by default, with a honeypot for simple bots."""
 
 import re
-import uuid
 from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
@@ -97,7 +96,8 @@ class GiveForm(forms.Form):
         self.currency_code = gift_currency(organization, self.data.get("currency") if self.is_bound else currency_code)
         cur = currency(self.currency_code)
         self.fields["currency"].initial = self.currency_code
-        self.fields["submission_key"].initial = uuid.uuid4().hex
+        # No key on the blank form: it sits on a public page cached for every visitor. The review step gives each
+        # gift its own key (donations.views.give), which the confirmation carries.
         self.fields["amount_choice"].choices = [
             (str(amount), format_money(amount, cur.code)) for amount in cur.suggested
         ] + [(OTHER, _("Other amount"))]

@@ -6,10 +6,12 @@ import uuid
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import ratelimit
@@ -98,16 +100,43 @@ def _allowed(request: HttpRequest, email: str) -> bool:
     )
 
 
+def _with_submission_key(request: HttpRequest):
+    """The posted form, with a key of its own for this gift when it has none yet (it came from the blank form on
+    the cached public page); the confirmation must bring back the key its review page gave it."""
+    data = request.POST
+    if data.get("submission_key") or "confirm" in data:
+        return data
+    data = data.copy()
+    data["submission_key"] = uuid.uuid4().hex
+    return data
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Django's CSRF check, for the one step of giving that writes (the confirmation)."""
+    return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, _csrf_checked, (), {})
+
+
+def _csrf_checked(request: HttpRequest) -> None:  # a view without csrf_exempt, for the check above
+    return None
+
+
+# The Give form on a public page carries no CSRF token, so that page is the same for every visitor (and cached):
+# its steps before the confirmation (review, "Change something", a currency switch) write nothing. The review page
+# carries the token, and the confirmation, which starts a pledge, is checked as strictly as any other POST.
+@csrf_exempt
 @require_POST
 def give(request: HttpRequest, slug: str) -> HttpResponse:
+    if "confirm" in request.POST and (refusal := _csrf_refusal(request)) is not None:
+        return refusal
     organization = _giving_organization(slug)
-    if "update" in request.POST:  # a currency button: the same form in that currency, as typed
+    data = _with_submission_key(request)
+    if "update" in data:  # a currency button: the same form in that currency, as typed
         return _form_page(
             request,
             organization,
-            GiveForm.switched(request.POST, organization=organization, currency_code=request.POST["update"]),
+            GiveForm.switched(data, organization=organization, currency_code=data["update"]),
         )
-    form = GiveForm(request.POST, organization=organization, currency_code=request.POST.get("currency"))
+    form = GiveForm(data, organization=organization, currency_code=data.get("currency"))
     if not form.is_valid() or "edit" in request.POST:
         return _form_page(request, organization, form, status=200 if form.is_valid() else 400)
     if "confirm" not in request.POST:

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class OrgsConfig(AppConfig):
     name = "orgs"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        """Every write to the directory makes the cached public pages stale (common.pagecache).
+
+        Signals here are for the cache only, not for domain flow: the admin, the seed loader and the services all
+        write through the ORM, and this is the one place that sees every such write.
+        """
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from common.pagecache import public_pages_changed
+
+        for model in self.get_models():
+            post_save.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
+            post_delete.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-del-{model.__name__}")
+        m2m_changed.connect(public_pages_changed, dispatch_uid="pagecache-m2m")

@@ -11,13 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import images
+from common.pagecache import public_pages_changed
 from orgs.models import Organization, OrganizationQuerySet
 
 
 def organization_set_published(*, organizations: OrganizationQuerySet, published: bool) -> int:
     """Publish or unpublish; returns how many organizations changed."""
     with transaction.atomic():
-        return organizations.exclude(published=published).update(published=published, updated_at=timezone.now())
+        changed = organizations.exclude(published=published).update(published=published, updated_at=timezone.now())
+        public_pages_changed()  # a queryset update sends no signal
+        return changed
 
 
 def organization_verify(
@@ -36,13 +39,15 @@ def organization_verify(
         raise ValidationError(_("Only staff can verify organizations."))
     now = timezone.now()
     with transaction.atomic():
-        return organizations.update(
+        changed = organizations.update(
             verified_at=now,
             verified_by=by,
             verification_basis=basis,
             verification_reference=reference,
             updated_at=now,
         )
+        public_pages_changed()  # a queryset update sends no signal
+        return changed
 
 
 # Logos: the limits of an upload and the boxes its stored versions fit in (twice the size they are shown at).

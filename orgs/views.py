@@ -5,10 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common import charts
+from common.pagecache import public_page
 from orgs import selectors
 from orgs.forms import DirectoryFilterForm
 
 
+@public_page
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
@@ -34,11 +36,13 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_detail(slug=slug, include_unpublished=request.user.is_staff)
     return render(request, "orgs/profile.html", {"organization": organization})
 
 
+@public_page
 def situation(request: HttpRequest) -> HttpResponse:
     figures = selectors.figure_list()
     series = [figure for figure in figures if figure.series == "defections-to-south-korea" and figure.number]

@@ -128,8 +128,11 @@ class _Browser:
     def give(self, portal: str, slug: str, query: str, **fields) -> str:
         status, _, page = self.request(f"{portal}/organizations/{slug}/{query}")
         assert status == 200
-        hidden = dict(re.findall(r'name="(csrfmiddlewaretoken|submission_key|currency)" value="([^"]+)"', page))
-        status, location, _ = self.request(f"{portal}/donations/give/{slug}/", {**hidden, **fields, "confirm": "1"})
+        hidden = dict(re.findall(r'name="(currency)" value="([^"]+)"', page))
+        status, _, review = self.request(f"{portal}/donations/give/{slug}/", {**hidden, **fields})  # the review
+        assert status == 200, status
+        confirmed = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', review))
+        status, location, _ = self.request(f"{portal}/donations/give/{slug}/", {**confirmed, "confirm": "1"})
         assert status == 303, status
         return location
 
