@@ -138,3 +138,19 @@ def test_cancel_subscription(api: Api, sandbox, receiver) -> None:
     assert again.status_code == 400 and again.json()["error"]["type"] == "invalid_request_error"
     refused = requests.post(f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", timeout=5)
     assert refused.status_code == 400
+
+
+def test_dashboard_offers_dunning_buttons(api: Api, sandbox) -> None:
+    sub = subscription(api, sandbox)
+    failed = sandbox.advance(sub["id"], "failed")
+    html = requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
+    assert f"/_sandbox/invoices/{failed['id']}/retry" in html and "Make it unpaid" in html
+    assert "End with the period" in html
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/update",
+        {"cancel_at_period_end": "1", "return_to": "dashboard"},
+        timeout=5,
+        allow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "Renew as usual" in requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
