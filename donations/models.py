@@ -312,9 +312,10 @@ class Outcome(enum.StrEnum):
     NOT_OURS = "ignored: not ours"
     SESSION_OPEN = "ignored: session still open"
     INVOICE_PAID = "ignored: the invoice is paid"
-    NOT_OURS_OR_NOT_ACTIVE = "ignored: not ours or not active"
     REFUNDS_RECORDED = "{count} refund(s) recorded"
     REFUND_UPDATED = "refund {id}: {status}"
+    NOTED = "noted in the pledge's history"  # nothing moved; the news (a decline, say) is on the pledge's history
+    SUBSCRIPTION_IGNORED = "ignored: subscription {status}"
 
 
 class StripeEvent(models.Model):

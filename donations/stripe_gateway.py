@@ -200,12 +200,31 @@ class Refund:
 @dataclass(frozen=True)
 class Subscription:
     id: str
-    status: str
+    status: str  # incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid, paused
     reference: str  # our pledge reference, from the subscription's metadata
+    cancel_at_period_end: bool = False
+    cancel_at: datetime | None = None
+    collection_paused: bool = False  # pause_collection set: invoices are not collected, the status stays active
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Subscription":
-        return cls(id=data.get("id") or "", status=data.get("status") or "", reference=_reference(data))
+        return cls(
+            id=data.get("id") or "",
+            status=data.get("status") or "",
+            reference=_reference(data),
+            cancel_at_period_end=bool(data.get("cancel_at_period_end")),
+            cancel_at=_time(data.get("cancel_at")),
+            collection_paused=bool(data.get("pause_collection")),
+        )
+
+
+def _payment_error(error: dict[str, Any] | None) -> str:
+    """Why a payment failed, for staff: Stripe's decline code (or error code) and message."""
+    if not error:
+        return ""
+    code = error.get("decline_code") or error.get("code") or error.get("type") or ""
+    message = error.get("message") or ""
+    return f"{code}: {message}" if code and message else code or message
 
 
 @dataclass(frozen=True)
@@ -214,6 +233,8 @@ class PaymentIntent:
     reference: str  # our pledge reference, from the payment intent's metadata
     destination: str = ""  # a destination charge: the connected account (acct_...) its money was transferred to
     application_fee_amount: int = 0  # the platform's fee on a destination charge, in minor units
+    status: str = ""
+    failure: str = ""  # last_payment_error's decline code and message, "" when none
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "PaymentIntent":
@@ -222,6 +243,8 @@ class PaymentIntent:
             reference=_reference(data),
             destination=_id((data.get("transfer_data") or {}).get("destination")),
             application_fee_amount=int(data.get("application_fee_amount") or 0),
+            status=data.get("status") or "",
+            failure=_payment_error(data.get("last_payment_error")),
         )
 
 

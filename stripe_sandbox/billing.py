@@ -106,14 +106,83 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[
         item.update(current_period_start=period[0], current_period_end=period[1])
     cus = store.objects[sub["customer"]]
     inv, transfers = _invoice(store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid")
+    store.emit(ctx, "invoice.created", inv)
+    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers)
+    return inv
+
+
+def _attempted(
+    store: Store, ctx: Ctx, sub: dict, inv: dict, *, paid: bool, transfers: list[tuple[str, dict]] = ()
+) -> None:
+    """An invoice's payment was attempted: Stripe's events, the subscription's status when it changes, and a
+    destination charge's transfer and fee (after the invoice's own events)."""
     previous_status = sub["status"]
-    sub["status"] = "active" if outcome == "paid" else "past_due"
-    store.emit(ctx, "invoice.paid" if outcome == "paid" else "invoice.payment_failed", inv)
+    if paid:
+        sub["status"] = "active"
+        store.emit(ctx, "invoice.paid", inv)
+    else:
+        if previous_status == "active":
+            sub["status"] = "past_due"
+        pi = store.objects[_invoice_intent(store, inv["id"])]
+        store.emit(ctx, "payment_intent.payment_failed", pi)
+        store.emit(ctx, "invoice.payment_failed", inv)
     if sub["status"] != previous_status:
         store.emit(ctx, "customer.subscription.updated", sub, previous={"status": previous_status})
     for event_type, obj in transfers:
         store.emit(ctx, event_type, obj)
+
+
+def _invoice_intent(store: Store, invoice_id: str) -> str:
+    return next(p["payment"]["payment_intent"] for p in store.all("invoice_payment") if p["invoice"] == invoice_id)
+
+
+def retry(store: Store, ctx: Ctx, inv_id: str, outcome: str = "paid") -> dict[str, Any]:
+    """Stripe retries an open invoice's payment (smart retries): it is paid, or it fails again."""
+    inv = store.get("invoice", inv_id)
+    if inv["status"] != "open":
+        raise invalid(f"Invoice {inv_id} is {inv['status']}; only an open invoice is retried.", "id")
+    sub = store.get("subscription", inv["parent"]["subscription_details"]["subscription"])
+    pi = store.objects[_invoice_intent(store, inv_id)]
+    inv.update(attempt_count=inv["attempt_count"] + 1)
+    if outcome == "paid":
+        cus = store.objects[sub["customer"]]
+        ch = store.add(objects.charge(pi, email=cus["email"]))
+        pi.update(status="succeeded", latest_charge=ch["id"], last_payment_error=None)
+        transfers = connect.pay_out(store, pi, ch)
+        payment = next(p for p in store.all("invoice_payment") if p["invoice"] == inv_id)
+        payment.update(status="paid", amount_paid=inv["amount_due"])
+        payment["status_transitions"]["paid_at"] = now()
+        inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, next_payment_attempt=None)
+        inv["status_transitions"]["paid_at"] = now()
+    else:
+        transfers = []
+        inv["next_payment_attempt"] = now() + 3 * 86400
+    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers)
     return inv
+
+
+STATUSES = ("active", "past_due", "unpaid", "paused")
+
+
+def set_status(
+    store: Store, ctx: Ctx, sub_id: str, status: str | None = None, cancel_at_period_end: bool | None = None
+) -> dict[str, Any]:
+    """What Stripe does on its own after retries (``unpaid``), a trial without a card (``paused``), or what a donor
+    or the dashboard asks (``cancel_at_period_end``): one ``customer.subscription.updated`` with the previous values."""
+    sub = store.get("subscription", sub_id)
+    if sub["status"] == "canceled":
+        raise invalid(f"Subscription {sub_id} is canceled.", "id")
+    previous: dict[str, Any] = {}
+    if status is not None and status != sub["status"]:
+        previous["status"] = sub["status"]
+        sub["status"] = status
+    if cancel_at_period_end is not None and cancel_at_period_end != sub["cancel_at_period_end"]:
+        previous.update(cancel_at_period_end=sub["cancel_at_period_end"], cancel_at=sub["cancel_at"])
+        end = sub["items"]["data"][0]["current_period_end"]
+        sub.update(cancel_at_period_end=cancel_at_period_end, cancel_at=end if cancel_at_period_end else None)
+    if previous:
+        store.emit(ctx, "customer.subscription.updated", sub, previous=previous)
+    return sub
 
 
 CANCEL = {

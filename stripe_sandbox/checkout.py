@@ -24,7 +24,7 @@ from .params import (
     url,
     validate,
 )
-from .state import Ctx, Store, fixture, now
+from .state import Ctx, Store, fixture, new_id, now
 
 LOCALES = """auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hr hu id it ja ko lt lv ms mt nb nl pl pt
 pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW""".split()  # noqa: SIM905
@@ -290,6 +290,8 @@ def pay(store: Store, ctx: Ctx, session_id: str, outcome: str, email_address: st
     if session["status"] != "open":
         raise invalid(f"This Checkout Session is {session['status']}; it can no longer be paid.", "id")
     if outcome == "decline":
+        if session["mode"] == "payment":
+            _decline(store, ctx, session, private)
         return False
     if outcome.startswith("delayed_") and session["mode"] != "payment":
         raise invalid("Bank debits settle later only in `payment` mode in this sandbox.", "outcome")
@@ -315,13 +317,44 @@ def pay(store: Store, ctx: Ctx, session_id: str, outcome: str, email_address: st
     return True
 
 
+DECLINED = {
+    "type": "card_error",
+    "code": "card_declined",
+    "decline_code": "generic_decline",
+    "message": "Your card was declined.",
+}
+
+
+def _decline(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str, Any]) -> None:
+    """A declined card: the session's payment intent (made on the first attempt) fails; the session stays open."""
+    pi = store.objects.get(session["payment_intent"] or "")
+    if pi is None:
+        data = {**private["pi_data"], "customer": session["customer"]}
+        pi = store.add(
+            objects.payment_intent(
+                amount=session["amount_total"],
+                currency=session["currency"],
+                status="requires_payment_method",
+                details=data,
+            )
+        )
+        session["payment_intent"] = pi["id"]
+    pi.update(status="requires_payment_method", last_payment_error=dict(DECLINED))
+    store.emit(ctx, "payment_intent.payment_failed", pi)
+
+
 def _pay_now(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str, Any]) -> None:
     data = {**private["pi_data"], "customer": session["customer"]}
-    pi = store.add(
-        objects.payment_intent(
-            amount=session["amount_total"], currency=session["currency"], status="succeeded", details=data
+    pi = store.objects.get(session["payment_intent"] or "")  # a card declined before: the same payment intent
+    if pi is None:
+        pi = store.add(
+            objects.payment_intent(
+                amount=session["amount_total"], currency=session["currency"], status="succeeded", details=data
+            )
         )
-    )
+    else:
+        pi.update(status="succeeded", amount_received=pi["amount"], last_payment_error=None)
+        pi["payment_method"] = pi["payment_method"] or new_id("pm_")
     ch = store.add(objects.charge(pi, email=session["customer_details"]["email"]))
     pi["latest_charge"] = ch["id"]
     transfers = connect.pay_out(store, pi, ch)

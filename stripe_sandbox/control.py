@@ -9,7 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import pages
+from . import billing, pages
 from .params import ApiError, boolean, decode, enum, id_prefixed, integer, string, url, validate
 
 if TYPE_CHECKING:
@@ -61,6 +61,16 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             lambda m, p: sandbox.advance(m[1], **p),
         ),
         (r"subscriptions/([^/]+)/cancel", {}, lambda m, p: sandbox.cancel_subscription(m[1])),
+        (
+            r"subscriptions/([^/]+)/update",
+            {"status": enum(*billing.STATUSES), "cancel_at_period_end": _flag},
+            lambda m, p: sandbox.update_subscription(m[1], **p),
+        ),
+        (
+            r"invoices/([^/]+)/retry",
+            {"outcome": enum("paid", "failed")},
+            lambda m, p: sandbox.retry_invoice(m[1], **p),
+        ),
         (r"charges/([^/]+)/refund", {"amount": integer(1)}, lambda m, p: sandbox.dashboard_refund(m[1], **p)),
         (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),

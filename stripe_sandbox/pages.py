@@ -221,6 +221,7 @@ def _subscription_row(sub: dict[str, Any], customer: dict[str, Any]) -> list[str
     if sub["status"] != "canceled":
         actions = _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (paid)", outcome="paid")
         actions += _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (fails)", outcome="failed")
+        actions += _subscription_status_buttons(sub)
         actions += _button(f"/_sandbox/subscriptions/{sub['id']}/cancel", "Cancel")
     return [
         f"<code>{escape(sub['id'])}</code>",
@@ -229,6 +230,22 @@ def _subscription_row(sub: dict[str, Any], customer: dict[str, Any]) -> list[str
         escape(sub["status"]),
         actions,
     ]
+
+
+def _subscription_status_buttons(sub: dict[str, Any]) -> str:
+    """Dunning by hand: retry the failed invoice, or the statuses Stripe moves a subscription to on its own."""
+    update = f"/_sandbox/subscriptions/{sub['id']}/update"
+    actions = ""
+    if sub["status"] in ("past_due", "unpaid") and sub["latest_invoice"]:
+        retry = f"/_sandbox/invoices/{sub['latest_invoice']}/retry"
+        actions += _button(retry, "Retry the invoice (paid)", outcome="paid")
+        actions += _button(retry, "Retry the invoice (fails)", outcome="failed")
+    for status in ("active", "unpaid", "paused"):
+        if sub["status"] != status:
+            actions += _button(update, f"Make it {status}", status=status)
+    ending = "0" if sub["cancel_at_period_end"] else "1"
+    label = "Renew as usual" if sub["cancel_at_period_end"] else "End with the period"
+    return actions + _button(update, label, cancel_at_period_end=ending)
 
 
 def _charge_row(ch: dict[str, Any]) -> list[str]:

@@ -152,6 +152,21 @@ class SandboxServer:
     def advance(self, subscription_id: str, outcome: str = "paid") -> dict[str, Any]:
         return self.run(billing.advance, subscription_id, outcome, ctx=self._ctx(subscription_id))
 
+    def retry_invoice(self, invoice_id: str, outcome: str = "paid") -> dict[str, Any]:
+        """Stripe's next attempt at an open invoice: ``paid`` or ``failed`` again."""
+        with self.store.lock:
+            sub_id = self.store.get("invoice", invoice_id)["parent"]["subscription_details"]["subscription"]
+        return self.run(billing.retry, invoice_id, outcome, ctx=self._ctx(sub_id))
+
+    def update_subscription(
+        self, subscription_id: str, status: str | None = None, cancel_at_period_end: bool | None = None
+    ) -> dict[str, Any]:
+        """Stripe changes a subscription's status on its own (``unpaid``, ``paused``, ``active``), or it is set to
+        end with its period (``cancel_at_period_end``)."""
+        return self.run(
+            billing.set_status, subscription_id, status, cancel_at_period_end, ctx=self._ctx(subscription_id)
+        )
+
     def cancel_subscription(self, subscription_id: str) -> dict[str, Any]:
         return self.run(billing.cancel, subscription_id)
 

@@ -53,7 +53,21 @@ HANDLERS: dict[str, Handler] = {
     "invoice.paid": Handler(
         gateway.Invoice.from_stripe, fulfilment.invoice_paid, "invoice", facts=fulfilment.invoice_facts
     ),
-    "invoice.payment_failed": Handler(gateway.Invoice.from_stripe, fulfilment.invoice_payment_failed, "invoice"),
+    "invoice.payment_failed": Handler(
+        gateway.Invoice.from_stripe,
+        fulfilment.invoice_payment_failed,
+        "invoice",
+        facts=fulfilment.invoice_failure_facts,
+    ),
+    "customer.subscription.updated": Handler(
+        gateway.Subscription.from_stripe,
+        fulfilment.subscription_updated,
+        "subscription",
+        facts=fulfilment.subscription_facts,
+    ),
+    "payment_intent.payment_failed": Handler(
+        gateway.PaymentIntent.from_stripe, fulfilment.payment_intent_failed, "intent"
+    ),
     "customer.subscription.deleted": Handler(
         gateway.Subscription.from_stripe, fulfilment.subscription_deleted, "subscription"
     ),

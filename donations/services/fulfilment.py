@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
-from donations.services.transitions import pledge_transition
+from donations.services.transitions import pledge_note, pledge_transition
 
 logger = logging.getLogger(__name__)
 S = PledgeStatus
@@ -158,15 +158,137 @@ def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event
         return _move(pledge, S.ACTIVE, source=source, event_id=event_id)
 
 
-def invoice_payment_failed(*, invoice: gateway.Invoice, source: str, event_id: str = "") -> Outcome:
-    """A failed monthly payment makes the gift past due, unless that invoice was paid after all (a late event)."""
+# Stripe's subscription status, as the pledge's. `unpaid` (Stripe stopped retrying; later invoices stay open) and
+# `paused` (a trial ended without a card) bring no money but are not stopped, and the donor can mend them with a
+# card: past due, shown apart in reports, and stoppable like it. A subscription set to end with its period
+# (`cancel_at_period_end`) or whose collection is paused stays `active` in Stripe and here; its history says so.
+# `incomplete` (the first payment not made yet) has no say: Checkout's events decide the first month.
+SUBSCRIPTION_STATUS: dict[str, str] = {
+    "active": S.ACTIVE,
+    "trialing": S.ACTIVE,
+    "past_due": S.PAST_DUE,
+    "unpaid": S.PAST_DUE,
+    "paused": S.PAST_DUE,
+    "canceled": S.CANCELED,
+    "incomplete_expired": S.CANCELED,
+}
+SUBSCRIPTION_NOTE = "Stripe subscription: "
+
+
+def _subscription_ours(subscription_id: str, reference: str) -> bool:
+    """Whether a subscription is a pledge's (asked without a lock, before calling Stripe about it)."""
+    ours = Pledge.objects.filter(frequency=Frequency.MONTHLY)
+    return (
+        bool(subscription_id)
+        and ours.filter(stripe_subscription_id=subscription_id).exists()
+        or (bool(reference) and ours.filter(reference=reference).exists())
+    )
+
+
+def _subscription_now(subscription_id: str, reference: str) -> gateway.Subscription | None:
+    """The subscription as Stripe has it now (events arrive in any order), or None when it is not ours."""
+    if not _subscription_ours(subscription_id, reference):
+        return None
+    return gateway.subscription_retrieve(subscription_id)
+
+
+def invoice_failure_facts(invoice: gateway.Invoice) -> dict[str, Any]:
+    """What invoice_payment_failed needs from Stripe, before any transaction: the subscription's status now, and why
+    the invoice's payment was declined (its payment intent's last_payment_error)."""
+    current = _subscription_now(invoice.subscription_id, invoice.reference) if invoice.subscription_id else None
+    if current is None:
+        return {"current": None, "failure": ""}
+    intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
+    failure = gateway.payment_intent_retrieve(intent_id).failure if intent_id else ""
+    return {"current": current, "failure": failure}
+
+
+def invoice_payment_failed(
+    *,
+    invoice: gateway.Invoice,
+    current: gateway.Subscription | None,
+    failure: str,
+    source: str,
+    event_id: str = "",
+) -> Outcome:
+    """A failed monthly payment: written on the pledge's history with the decline's reason, and the pledge follows
+    the subscription's status as Stripe has it now (`current`), not the event: a late failure of an invoice since
+    paid, or followed by a paid month, leaves an active gift active."""
     if invoice.status == "paid" or Payment.objects.filter(stripe_id=invoice.id).exists():
         return Outcome.INVOICE_PAID
     with transaction.atomic():
         pledge = _invoice_pledge(invoice)
-        if pledge is None or pledge.status != S.ACTIVE:
-            return Outcome.NOT_OURS_OR_NOT_ACTIVE
-        return _move(pledge, S.PAST_DUE, source=source, event_id=event_id)
+        if pledge is None or current is None or pledge.frequency != Frequency.MONTHLY:
+            return Outcome.NOT_OURS
+        note = f"monthly payment failed (invoice {invoice.id}): {failure or 'no reason given'}"
+        to = SUBSCRIPTION_STATUS.get(current.status)
+        if to and to not in (pledge.status, S.PAST_DUE):  # Stripe has moved on (paid since, or stopped)
+            _move(pledge, to, source=source, event_id=event_id, note=_subscription_state(current))
+        moved = _move(pledge, to, source=source, event_id=event_id, note=note) if to == S.PAST_DUE else None
+        if moved is not Outcome.MOVED:
+            pledge_note(pledge=pledge, note=note, source=source, stripe_event_id=event_id)
+            return Outcome.NOTED
+        return moved
+
+
+def subscription_facts(subscription: gateway.Subscription) -> dict[str, Any]:
+    """The subscription as Stripe has it now, asked before any transaction (None when it is not ours)."""
+    return {"current": _subscription_now(subscription.id, subscription.reference)}
+
+
+def _subscription_state(subscription: gateway.Subscription) -> str:
+    extras = []
+    if subscription.cancel_at_period_end or subscription.cancel_at:
+        when = f" on {subscription.cancel_at:%Y-%m-%d}" if subscription.cancel_at else ""
+        extras.append(f"set to end{when}")
+    if subscription.collection_paused:
+        extras.append("payment collection paused")
+    return SUBSCRIPTION_NOTE + ", ".join([subscription.status, *extras])
+
+
+def subscription_updated(
+    *, subscription: gateway.Subscription, current: gateway.Subscription | None, source: str, event_id: str = ""
+) -> str:
+    """A subscription changed (past due, unpaid, paused, active again, set to end): the pledge follows Stripe's
+    status now (`current`, re-fetched), whatever order the events came in; the history says what Stripe said."""
+    with transaction.atomic():
+        pledge = _locked_pledge(stripe_subscription_id=subscription.id) or _locked_pledge(
+            reference=subscription.reference
+        )
+        if pledge is None or current is None or pledge.frequency != Frequency.MONTHLY:
+            return Outcome.NOT_OURS
+        _link(pledge, subscription=subscription.id)
+        to = SUBSCRIPTION_STATUS.get(current.status)
+        if to is None:
+            return Outcome.SUBSCRIPTION_IGNORED.format(status=current.status)
+        state = _subscription_state(current)
+        moved = _move(pledge, to, source=source, event_id=event_id, note=state)
+        if moved is Outcome.ALREADY and _state_news(pledge, state):
+            pledge_note(pledge=pledge, note=state, source=source, stripe_event_id=event_id)
+            return Outcome.NOTED
+        return moved
+
+
+def _state_news(pledge: Pledge, state: str) -> bool:
+    """Whether Stripe's view of a subscription is worth a line in the history: it is set to end or paused, or no
+    longer is; a plain status the pledge already has is not."""
+    last = pledge.transitions.filter(note__startswith=SUBSCRIPTION_NOTE).last()
+    last_note = last.note if last else ""
+    return state != last_note and ("," in state or "," in last_note)
+
+
+def payment_intent_failed(*, intent: gateway.PaymentIntent, source: str, event_id: str = "") -> Outcome:
+    """A declined payment (a card at Checkout, a bank debit that bounced): written on its pledge's history with
+    Stripe's reason. The status is left to the events that decide it (a donor may try another card).
+
+    A monthly payment's intent carries no pledge reference: its invoice's `invoice.payment_failed` records it."""
+    with transaction.atomic():
+        pledge = _locked_pledge(reference=intent.reference)
+        if pledge is None:
+            return Outcome.NOT_OURS
+        note = f"payment failed ({intent.id}): {intent.failure or 'no reason given'}"
+        pledge_note(pledge=pledge, note=note, source=source, stripe_event_id=event_id)
+        return Outcome.NOTED
 
 
 def subscription_deleted(*, subscription: gateway.Subscription, source: str, event_id: str = "") -> Outcome:

@@ -69,3 +69,18 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
             result = Moved.MOVED
     pledge.status = to if result is Moved.MOVED else current
     return result
+
+
+def pledge_note(*, pledge: Pledge, note: str, source: str, stripe_event_id: str = "") -> PledgeTransition:
+    """Write a line in a pledge's history without moving it (a declined payment, Stripe's view of a subscription):
+    a record from its status to the same status, so staff read it among the moves."""
+    with transaction.atomic():
+        current = Pledge.objects.select_for_update().values_list("status", flat=True).get(pk=pledge.pk)
+        return PledgeTransition.objects.create(
+            pledge_id=pledge.pk,
+            from_status=current,
+            to_status=current,
+            source=source,
+            stripe_event_id=stripe_event_id,
+            note=note[:300],
+        )

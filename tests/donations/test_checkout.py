@@ -77,6 +77,8 @@ def test_declined_card_records_nothing_and_the_donor_can_try_again(client, strip
     deliver(client, new_events(stripe_sandbox))
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.PENDING and not Payment.objects.exists()
+    (note,) = pledge.transitions.values_list("note", flat=True)  # staff see why the donor could not pay
+    assert note.endswith("generic_decline: Your card was declined.")
     status, location, _ = pay_on_checkout_page(pledge.stripe_checkout_url)  # the same session, another card
     assert status == 303
 

@@ -4,7 +4,15 @@ import pytest
 from django.core import mail
 
 from donations.models import Payment, Pledge, PledgeStatus
-from tests.donations.conftest import deliver, events_by_type, give, new_events, pay_on_checkout_page, receipts
+from tests.donations.conftest import (
+    checkout_session,
+    deliver,
+    events_by_type,
+    give,
+    new_events,
+    pay_on_checkout_page,
+    receipts,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +58,17 @@ def test_async_success_before_completed_and_a_late_failure(client, stripe_sandbo
     assert pledge.status == PledgeStatus.PAID
     assert Payment.objects.count() == 1
     assert list(pledge.transitions.values_list("to_status", flat=True)) == ["paid"]
+
+
+def test_a_bounced_bank_debit_is_in_the_history_with_the_bank_reason(client, stripe_sandbox, giving_org):
+    give(client, giving_org)
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url, "delayed_failure")
+    stripe_sandbox.settle(pledge.stripe_checkout_session_id, "fail")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.FAILED
+    notes = list(pledge.transitions.values_list("note", flat=True))
+    intent = checkout_session(stripe_sandbox, pledge)["payment_intent"]
+    reason = f"payment failed ({intent}): payment_method_provider_decline: The bank declined the debit (test mode)."
+    assert reason in notes  # written whichever came first, the bounce's reason or the failed session

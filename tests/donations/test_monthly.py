@@ -129,3 +129,71 @@ def test_stop_page_says_what_state_the_monthly_gift_is_in(client, giving_org, st
     assert says in text
     assert ("is active" in text) == (status == PledgeStatus.ACTIVE)
     assert ("Stop my monthly gift" in text) == can_stop
+
+
+def _history(pledge) -> list[tuple[str, str, str]]:
+    return list(pledge.transitions.values_list("from_status", "to_status", "note"))
+
+
+def test_a_late_failure_of_an_older_renewal_leaves_the_gift_active(client, stripe_sandbox, giving_org_with_program):
+    pledge, first = start_monthly_gift(client, stripe_sandbox, giving_org_with_program)
+    deliver(client, list(first.values()))
+    pledge.refresh_from_db()
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    failed_month = new_events(stripe_sandbox)  # held back: Stripe delivers these late
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="paid")
+    deliver(client, new_events(stripe_sandbox))  # the next month is paid; Stripe says active
+    deliver(client, failed_month)  # invoice.payment_failed and subscription.updated (past_due), late
+    pledge.refresh_from_db()
+    assert stripe_sandbox.store.get("subscription", pledge.stripe_subscription_id)["status"] == "active"
+    assert pledge.status == PledgeStatus.ACTIVE and Payment.objects.count() == 2
+    (*_, (status, same, note)) = _history(pledge)
+    assert status == same == "active" and "monthly payment failed" in note and "generic_decline" in note
+
+
+def test_monthly_gift_follows_stripe_unpaid_paused_active_and_set_to_end(
+    client, stripe_sandbox, giving_org_with_program
+):
+    pledge, first = start_monthly_gift(client, stripe_sandbox, giving_org_with_program)
+    deliver(client, list(first.values()))
+    pledge.refresh_from_db()
+    subscription = pledge.stripe_subscription_id
+    for stripe_status, ours in [("unpaid", "past_due"), ("active", "active"), ("paused", "past_due")]:
+        stripe_sandbox.update_subscription(subscription, status=stripe_status)
+        deliver(client, new_events(stripe_sandbox))
+        pledge.refresh_from_db()
+        assert pledge.status == ours
+        assert _history(pledge)[-1][2] == f"Stripe subscription: {stripe_status}"
+    stripe_sandbox.update_subscription(subscription, status="active")
+    back_to_active = new_events(stripe_sandbox)
+    stripe_sandbox.update_subscription(subscription, cancel_at_period_end=True)
+    set_to_end = new_events(stripe_sandbox)
+    deliver(client, set_to_end + back_to_active)  # out of order: the pledge follows Stripe's subscription now
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.ACTIVE
+    assert "set to end on" in _history(pledge)[-1][2]
+    stripe_sandbox.update_subscription(subscription, cancel_at_period_end=False)
+    deliver(client, new_events(stripe_sandbox))
+    assert _history(pledge)[-1] == ("active", "active", "Stripe subscription: active")
+    statuses = [to for _, to, _ in _history(pledge)]
+    assert statuses == ["active", "past_due", "active", "past_due", "active", "active"]
+
+
+def test_a_declined_renewal_and_its_failed_retry_are_in_the_history_with_their_reason(
+    client, stripe_sandbox, giving_org_with_program
+):
+    pledge, first = start_monthly_gift(client, stripe_sandbox, giving_org_with_program)
+    deliver(client, list(first.values()))
+    pledge.refresh_from_db()
+    invoice = stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    deliver(client, new_events(stripe_sandbox))
+    stripe_sandbox.retry_invoice(invoice["id"], outcome="failed")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PAST_DUE
+    reason = f"monthly payment failed (invoice {invoice['id']}): generic_decline: Your card was declined."
+    assert _history(pledge)[1:] == [("active", "past_due", reason), ("past_due", "past_due", reason)]
+    stripe_sandbox.retry_invoice(invoice["id"], outcome="paid")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.ACTIVE and Payment.objects.count() == 2

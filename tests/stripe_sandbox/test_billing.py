@@ -75,18 +75,64 @@ def test_advance_a_month_paid_and_failed(api: Api, sandbox, receiver) -> None:
     receiver.clear()
     response = requests.post(f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", timeout=5)
     assert response.status_code == 200
-    assert receiver.types() == ["invoice.paid", "transfer.created", "application_fee.created"]  # a destination charge
-    invoice = receiver.events()[0]["data"]["object"]
+    # a destination charge: the invoice's own events, then its transfer and fee
+    assert receiver.types() == ["invoice.created", "invoice.paid", "transfer.created", "application_fee.created"]
+    invoice = receiver.events()[1]["data"]["object"]
     assert invoice["billing_reason"] == "subscription_cycle" and invoice["status"] == "paid"
     assert invoice["lines"]["data"][0]["period"]["start"] == first_end
     assert invoice["parent"]["subscription_details"] == {"metadata": {"pledge": "42"}, "subscription": sub["id"]}
     assert api.ok("get", f"subscriptions/{sub['id']}")["latest_invoice"] == invoice["id"]
     receiver.clear()
     sandbox.advance(sub["id"], "failed")
-    assert receiver.types() == ["invoice.payment_failed", "customer.subscription.updated"]
-    failed = receiver.events()[0]["data"]["object"]
+    assert receiver.types() == [
+        "invoice.created",
+        "payment_intent.payment_failed",
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+    ]
+    declined = receiver.events()[1]["data"]["object"]
+    assert declined["status"] == "requires_payment_method"
+    assert declined["last_payment_error"]["decline_code"] == "generic_decline"
+    failed = receiver.events()[2]["data"]["object"]
     assert (failed["status"], failed["attempt_count"], failed["amount_paid"]) == ("open", 1, 0)
-    assert receiver.events()[1]["data"]["object"]["status"] == "past_due"
+    assert receiver.events()[3]["data"]["object"]["status"] == "past_due"
+
+
+def test_a_failed_renewal_retried_then_unpaid_paused_and_ending(api: Api, sandbox, receiver) -> None:
+    sub = subscription(api, sandbox)
+    failed = sandbox.advance(sub["id"], "failed")
+    receiver.clear()
+    sandbox.retry_invoice(failed["id"], "failed")
+    assert receiver.types() == ["payment_intent.payment_failed", "invoice.payment_failed"]
+    assert receiver.events()[1]["data"]["object"]["attempt_count"] == 2
+    receiver.clear()
+    response = requests.post(f"{sandbox.url}/_sandbox/invoices/{failed['id']}/retry", {"outcome": "paid"}, timeout=5)
+    assert response.status_code == 200 and response.json()["status"] == "paid"
+    assert receiver.types() == [
+        "invoice.paid",
+        "customer.subscription.updated",
+        "transfer.created",  # a destination charge (the sandbox fixture's connected account)
+        "application_fee.created",
+    ]
+    updated = receiver.events()[1]["data"]
+    assert updated["object"]["status"] == "active" and updated["previous_attributes"] == {"status": "past_due"}
+    assert (
+        api.ok("get", f"invoices/{failed['id']}", {"expand[]": "payments"})["payments"]["data"][0]["status"] == "paid"
+    )
+    for status in ("unpaid", "paused", "active"):
+        receiver.clear()
+        response = requests.post(
+            f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/update", {"status": status}, timeout=5
+        )
+        assert response.status_code == 200 and receiver.types() == ["customer.subscription.updated"]
+        assert api.ok("get", f"subscriptions/{sub['id']}")["status"] == status
+    receiver.clear()
+    ending = sandbox.update_subscription(sub["id"], cancel_at_period_end=True)
+    assert (
+        ending["cancel_at_period_end"] is True
+        and ending["cancel_at"] == ending["items"]["data"][0]["current_period_end"]
+    )
+    assert receiver.events()[0]["data"]["previous_attributes"] == {"cancel_at_period_end": False, "cancel_at": None}
 
 
 def test_cancel_subscription(api: Api, sandbox, receiver) -> None:
@@ -99,3 +145,19 @@ def test_cancel_subscription(api: Api, sandbox, receiver) -> None:
     assert again.status_code == 400 and again.json()["error"]["type"] == "invalid_request_error"
     refused = requests.post(f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", timeout=5)
     assert refused.status_code == 400
+
+
+def test_dashboard_offers_dunning_buttons(api: Api, sandbox) -> None:
+    sub = subscription(api, sandbox)
+    failed = sandbox.advance(sub["id"], "failed")
+    html = requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
+    assert f"/_sandbox/invoices/{failed['id']}/retry" in html and "Make it unpaid" in html
+    assert "End with the period" in html
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/update",
+        {"cancel_at_period_end": "1", "return_to": "dashboard"},
+        timeout=5,
+        allow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "Renew as usual" in requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text

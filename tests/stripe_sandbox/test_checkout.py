@@ -115,15 +115,22 @@ def test_event_order_can_be_reversed(api: Api, sandbox, receiver) -> None:
     assert receiver.types()[-1] == "customer.created"
 
 
-def test_declined_card_changes_nothing_and_says_so(api: Api, sandbox, receiver) -> None:
+def test_declined_card_fails_its_payment_intent_and_says_so(api: Api, sandbox, receiver) -> None:
     session = api.ok("post", "checkout/sessions", payment_params())
     response = pay(sandbox, session["id"], "decline")
     assert response.status_code == 200
     assert 'role="alert"' in response.text and "declined" in response.text
     assert "Pay with test card 4242" in response.text  # offered again
     assert api.ok("get", f"checkout/sessions/{session['id']}")["status"] == "open"
-    assert receiver.types() == [] and sandbox.state()["counts"].get("payment_intent") is None
+    assert receiver.types() == ["payment_intent.payment_failed"]
+    declined = receiver.events()[0]["data"]["object"]
+    assert declined["status"] == "requires_payment_method" and declined["metadata"] == {"pledge": "41"}
+    assert declined["last_payment_error"]["decline_code"] == "generic_decline"
     assert pay(sandbox, session["id"]).status_code == 303
+    paid = api.ok("get", f"checkout/sessions/{session['id']}")
+    assert paid["payment_intent"] == declined["id"]  # the same payment intent, paid by the next card
+    intent = api.ok("get", f"payment_intents/{declined['id']}")
+    assert intent["status"] == "succeeded" and intent["last_payment_error"] is None
 
 
 def test_delayed_payment_completes_unpaid_then_settles(api: Api, sandbox, receiver) -> None:
