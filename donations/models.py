@@ -290,7 +290,7 @@ class Refund(models.Model):
 
 class Outcome(enum.StrEnum):
     """What handling a Stripe event (or a re-fetched Checkout Session) did: logged, stored in StripeEvent.outcome,
-    answered to the webhook. The last two are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
+    answered to the webhook. The last three are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
 
     MOVED = "moved"  # the pledge moved (the three values of transitions.Moved)
     ALREADY = "already there"
@@ -303,6 +303,7 @@ class Outcome(enum.StrEnum):
     NOT_OURS_OR_NOT_ACTIVE = "ignored: not ours or not active"
     REFUNDS_RECORDED = "{count} refund(s) recorded"
     REFUND_UPDATED = "refund {id}: {status}"
+    UNPROCESSABLE = "unprocessable: {reason}"  # signed, but not an event the portal can read; kept for staff
 
 
 class StripeEvent(models.Model):

@@ -130,10 +130,18 @@ def _invoice_pledge(invoice: gateway.Invoice) -> Pledge | None:
     return _locked_pledge(stripe_subscription_id=invoice.subscription_id) or _locked_pledge(reference=invoice.reference)
 
 
+def _known(**lookup: Any) -> bool:
+    """Whether a pledge answers to any of these (non-empty) ids; no lock, no call to Stripe."""
+    return any(value and Pledge.objects.filter(**{key: value}).exists() for key, value in lookup.items())
+
+
 def invoice_facts(invoice: gateway.Invoice) -> dict[str, Any]:
-    """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it."""
+    """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it.
+
+    Stripe is asked only about an invoice of a pledge the portal knows: another product's invoices, deleted ones
+    and Stripe's example events are not ours, and asking about them would fail on every delivery."""
     intent_id = invoice.payment_intent_id
-    if not intent_id and (invoice.subscription_id or invoice.reference):
+    if not intent_id and _known(stripe_subscription_id=invoice.subscription_id, reference=invoice.reference):
         intent_id = gateway.invoice_payment_intent(invoice.id)
     return {"intent_id": intent_id}
 
@@ -181,13 +189,26 @@ def subscription_deleted(*, subscription: gateway.Subscription, source: str, eve
 
 def charge_facts(charge: gateway.Charge) -> dict[str, Any]:
     """What charge_refunded needs from Stripe, fetched before any transaction: the charge's refunds (charges no
-    longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata)."""
+    longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata).
+
+    Stripe is asked only about a charge that may be ours: another product's charges and Stripe's example events
+    answer "not ours" without a call."""
+    none: dict[str, Any] = {"refunds": [], "reference": ""}
     if not charge.payment_intent_id:
-        return {"refunds": [], "reference": ""}
+        return none
     reference = charge.reference
-    if not reference and not Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).exists():
+    recorded = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).exists()
+    if not recorded and not reference and _single_gift_awaiting_payment():
         reference = gateway.payment_intent_retrieve(charge.payment_intent_id).reference
+    if not (recorded or _known(reference=reference, stripe_customer_id=charge.customer_id)):
+        return none
     return {"refunds": gateway.refunds_for_charge(charge.id), "reference": reference}
+
+
+def _single_gift_awaiting_payment() -> bool:
+    """Whether a charge the portal has no payment for could be one of its single gifts (its news not in yet)."""
+    unpaid = Pledge.objects.filter(frequency=Frequency.ONCE, payments__isnull=True)
+    return unpaid.filter(stripe_checkout_session_id__isnull=False).exists()
 
 
 def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | None:
