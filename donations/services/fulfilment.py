@@ -68,6 +68,18 @@ def payment_record(
     return payment, created
 
 
+def _mismatch(pledge: Pledge, *, amount: int, currency: str, what: str) -> str:
+    """ "" when what Stripe reports is the pledge's amount and currency; else the mismatch, flagged on the pledge
+    for staff (the admin's "Stripe mismatch" filter) and returned as the outcome. Never accepted as paid."""
+    currency = (currency or pledge.currency).upper()
+    if amount == pledge.amount and currency == pledge.currency:
+        return ""
+    detail = f"{what} reports {amount} {currency}; the pledge is {pledge.amount} {pledge.currency}"
+    Pledge.objects.filter(pk=pledge.pk).update(stripe_mismatch=detail[:300], updated_at=timezone.now())
+    logger.warning("pledge %s: %s", pledge.reference, detail)
+    return Outcome.MISMATCH.format(detail=detail)
+
+
 def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
     """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired)."""
     with transaction.atomic():
@@ -80,6 +92,11 @@ def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, eve
             return _move(pledge, S.EXPIRED, source=source, event_id=event_id)
         if session.status != "complete":
             return Outcome.SESSION_OPEN
+        mismatch = _mismatch(
+            pledge, amount=session.amount_total, currency=session.currency, what=f"checkout session {session.id}"
+        )
+        if mismatch:
+            return mismatch
         if session.payment_status != "paid":
             return _move(pledge, S.PROCESSING, source=source, event_id=event_id)
         _session_payment_record(pledge, session)
@@ -155,6 +172,11 @@ def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
             return Outcome.NOT_OURS
         _link(pledge, subscription=invoice.subscription_id, customer=invoice.customer_id)
+        mismatch = _mismatch(
+            pledge, amount=invoice.amount_paid, currency=invoice.currency, what=f"invoice {invoice.id}"
+        )
+        if mismatch:
+            return mismatch
         payment_record(
             pledge=pledge,
             stripe_id=invoice.id,
@@ -211,8 +233,9 @@ def _single_gift_awaiting_payment() -> bool:
     return unpaid.filter(stripe_checkout_session_id__isnull=False).exists()
 
 
-def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | None:
-    """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid)."""
+def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | str | None:
+    """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid),
+    unless the charge's amount is not the pledge's (then the flagged mismatch)."""
     if not charge.payment_intent_id:
         return None
     payment = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).select_related("pledge").first()
@@ -226,7 +249,8 @@ def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> 
         return None
     if pledge.frequency != Frequency.ONCE:
         return None
-    return _charge_payment_record(pledge, charge, source)
+    mismatch = _mismatch(pledge, amount=charge.amount, currency=charge.currency, what=f"charge {charge.id}")
+    return mismatch or _charge_payment_record(pledge, charge, source)
 
 
 def _charge_payment_record(pledge: Pledge, charge: gateway.Charge, source: str) -> Payment:
@@ -252,6 +276,8 @@ def charge_refunded(
         payment = _payment_for_charge(charge, reference, source)
         if payment is None:
             return Outcome.NOT_OURS
+        if isinstance(payment, str):  # a mismatch, flagged
+            return payment
         _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
         new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in refunds)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
