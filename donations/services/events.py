@@ -110,7 +110,13 @@ def event_process(*, event: gateway.Event, source: str) -> str:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # not the object its type promises
         logger.warning("stripe event %s (%s): unreadable object (%r)", event.id, event.type, exc)
         return event_record_unprocessable(event=event, reason=f"not a readable {event.type} object")
-    facts = handler.facts(obj) if handler else {}
+    try:
+        facts = handler.facts(obj) if handler else {}
+    except gateway.StripeRejected as exc:
+        if exc.code != "resource_missing":  # a bad key or a bad request is the portal's failure: 500, retried
+            raise
+        # Stripe has no such object (deleted, or never Stripe's): retrying for three days will not find it.
+        return event_record_unprocessable(event=event, reason="Stripe has no such object")
     with transaction.atomic():
         record = _record(event)
         if record is None:

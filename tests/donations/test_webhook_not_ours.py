@@ -15,6 +15,7 @@ import pytest
 from donations.models import Outcome, StripeEvent
 from donations.services.events import HANDLERS
 from tests import factories
+from tests.donations.conftest import start_monthly_gift
 from tests.donations.webhook_helpers import WEBHOOK_URL, event, post_event, signature
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,13 @@ def test_signed_event_without_a_usable_id_is_400_and_nothing_is_written(client):
     for bad_id in ("", "evt_\u0000", "x" * 300, None):
         assert _signed_post(client, json.dumps(_invoice_event(id=bad_id)).encode()).status_code == 400
     assert not StripeEvent.objects.exists()
+
+
+def test_an_event_naming_an_object_stripe_does_not_have_is_recorded_not_retried(client, stripe_sandbox, giving_org):
+    pledge, events = start_monthly_gift(client, stripe_sandbox, giving_org)
+    ghost = copy.deepcopy(events["invoice.paid"])
+    ghost["data"]["object"].update(id="in_deleted_long_ago", payment_intent=None, payments=None)
+    assert post_event(client, ghost).status_code == 200  # was 500 on every delivery: Stripe answers 404
+    assert StripeEvent.objects.get(event_id=ghost["id"]).outcome == "unprocessable: Stripe has no such object"
+    pledge.refresh_from_db()
+    assert not pledge.payments.exists()
