@@ -74,10 +74,35 @@ def _mismatch(pledge: Pledge, *, amount: int, currency: str, what: str) -> str:
     currency = (currency or pledge.currency).upper()
     if amount == pledge.amount and currency == pledge.currency:
         return ""
-    detail = f"{what} reports {amount} {currency}; the pledge is {pledge.amount} {pledge.currency}"
+    return _flag(pledge, f"{what} reports {amount} {currency}; the pledge is {pledge.amount} {pledge.currency}")
+
+
+def _flag(pledge: Pledge, detail: str) -> str:
     Pledge.objects.filter(pk=pledge.pk).update(stripe_mismatch=detail[:300], updated_at=timezone.now())
     logger.warning("pledge %s: %s", pledge.reference, detail)
     return Outcome.MISMATCH.format(detail=detail)
+
+
+def _charge_mismatch(payment: Payment, charge: gateway.Charge) -> str:
+    """A refunded charge must be the payment it names: same amount, same currency."""
+    currency = (charge.currency or payment.currency).upper()
+    if charge.amount == payment.amount and currency == payment.currency:
+        return ""
+    detail = (
+        f"charge {charge.id} reports {charge.amount} {currency}; its payment is {payment.amount} {payment.currency}"
+    )
+    return _flag(payment.pledge, detail)
+
+
+def _refund_mismatch(payment: Payment, refund: gateway.Refund) -> str:
+    """A refund is in its payment's currency and never more than it."""
+    currency = (refund.currency or payment.currency).upper()
+    if currency == payment.currency and 0 < refund.amount <= payment.amount:
+        return ""
+    detail = (
+        f"refund {refund.id} reports {refund.amount} {currency}; its payment is {payment.amount} {payment.currency}"
+    )
+    return _flag(payment.pledge, detail)
 
 
 def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
@@ -279,9 +304,14 @@ def charge_refunded(
         if isinstance(payment, str):  # a mismatch, flagged
             return payment
         _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
-        new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in refunds)
+        mismatch = _charge_mismatch(payment, charge)
+        if mismatch:
+            return mismatch
+        mismatches = [_refund_mismatch(payment, refund) for refund in refunds]
+        fitting = [refund for refund, wrong in zip(refunds, mismatches, strict=True) if not wrong]
+        new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in fitting)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
-        return Outcome.REFUNDS_RECORDED.format(count=new)
+        return next(filter(None, mismatches), Outcome.REFUNDS_RECORDED.format(count=new))
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
@@ -353,10 +383,17 @@ def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
 def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
     """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
     with transaction.atomic():
-        payment = Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None).first()
+        payment = (
+            Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None)
+            .select_related("pledge")
+            .first()
+        )
         if payment is None:
             return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)
+        mismatch = _refund_mismatch(payment, refund)
+        if mismatch:
+            return mismatch
         refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
         return Outcome.REFUND_UPDATED.format(id=refund.id, status=refund.status)

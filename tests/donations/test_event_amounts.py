@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from donations.models import Outcome, Payment, Pledge, PledgeStatus, StripeEvent
+from donations.models import Outcome, Payment, Pledge, PledgeStatus, Refund, StripeEvent
 from tests.donations.conftest import events_by_type, give, new_events, pay_on_checkout_page, start_monthly_gift
 from tests.donations.webhook_helpers import post_event
 
@@ -82,3 +82,29 @@ def test_a_refunded_charge_of_another_amount_does_not_record_the_gift_as_paid(cl
     pledge = _flagged(client, _altered(refunded, amount=7))  # before checkout.session.completed: the refund tells
     assert pledge.status == PledgeStatus.PENDING
     assert not Payment.objects.exists()
+
+
+def _paid_gift_refunded_on_the_dashboard(client, server, giving_org) -> tuple[Pledge, dict]:
+    """A paid single gift (its payment recorded), then refunded in Stripe's dashboard: (pledge, its events by type)."""
+    give(client, giving_org)
+    pledge = Pledge.objects.get()
+    pay_on_checkout_page(pledge.stripe_checkout_url)
+    completed = events_by_type(new_events(server))["checkout.session.completed"]
+    assert post_event(client, completed).status_code == 200
+    intent = server.store.get("payment_intent", completed["data"]["object"]["payment_intent"])
+    server.dashboard_refund(intent["latest_charge"])
+    return pledge, events_by_type(new_events(server))
+
+
+def test_a_refunded_charge_that_is_not_its_payment_is_flagged_and_not_counted(client, stripe_sandbox, giving_org):
+    pledge, events = _paid_gift_refunded_on_the_dashboard(client, stripe_sandbox, giving_org)
+    pledge = _flagged(client, _altered(events["charge.refunded"], currency="krw"))
+    assert (pledge.status, Refund.objects.count()) == (PledgeStatus.PAID, 0)
+    assert "its payment is 2500 USD" in pledge.stripe_mismatch
+
+
+def test_a_refund_in_another_currency_is_flagged_and_not_counted(client, stripe_sandbox, giving_org):
+    pledge, events = _paid_gift_refunded_on_the_dashboard(client, stripe_sandbox, giving_org)
+    refund_event = {**events["refund.created"], "type": "refund.updated"}  # its next news, say
+    pledge = _flagged(client, _altered(refund_event, currency="eur"))
+    assert (pledge.status, Refund.objects.count()) == (PledgeStatus.PAID, 0)
