@@ -254,8 +254,12 @@ def charge_facts(charge: gateway.Charge) -> dict[str, Any]:
 
 def _single_gift_awaiting_payment() -> bool:
     """Whether a charge the portal has no payment for could be one of its single gifts (its news not in yet)."""
-    unpaid = Pledge.objects.filter(frequency=Frequency.ONCE, payments__isnull=True)
+    unpaid = Pledge.objects.filter(frequency=Frequency.ONCE, payments__isnull=True, status__in=_AWAITING_PAYMENT)
     return unpaid.filter(stripe_checkout_session_id__isnull=False).exists()
+
+
+# A single gift whose payment may have been made, its news not in yet (an expired or failed one was never paid).
+_AWAITING_PAYMENT = (S.PENDING, S.PROCESSING, S.ABANDONED)
 
 
 def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | str | None:

@@ -130,3 +130,15 @@ def test_an_event_naming_an_object_stripe_does_not_have_is_recorded_not_retried(
     assert StripeEvent.objects.get(event_id=ghost["id"]).outcome == "unprocessable: Stripe has no such object"
     pledge.refresh_from_db()
     assert not pledge.payments.exists()
+
+
+def test_a_charge_refunded_with_an_unknown_payment_intent_asks_stripe_only_while_a_gift_awaits_payment(
+    client, stripe_sandbox, giving_org
+):
+    pledge = factories.pledge(organization=giving_org, stripe_checkout_session_id="cs_test_expired_one")
+    charge = {"id": "ch_other_product", "object": "charge", "amount": 900, "currency": "usd", "payment_intent": "pi_x"}
+    for status, asks in (("expired", False), ("pending", True)):
+        type(pledge).objects.filter(pk=pledge.pk).update(status=status)
+        before = len(stripe_sandbox.api_requests)
+        assert post_event(client, event("charge.refunded", charge, event_id=f"evt_other_{status}")).status_code == 200
+        assert (len(stripe_sandbox.api_requests) > before) is asks, status
