@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py --smoke         # tiny size, for make test: checks it still runs
 
 It starts the production stack itself: gunicorn (`config.wsgi` through bench/load_settings.py, which only adds a
-bare view at /_bare/), DEBUG off, PostgreSQL (DATABASE_URL, default database portal_load, created if missing) and
+bare view at /_bare/), DEBUG off, PostgreSQL (DATABASE_URL, default database portal_load, created afresh each run) and
 Redis (REDIS_URL, default db 14), migrates and loads the seed directory, then prints requests/s and p50/p99 for:
 the bare view, the directory (plain, searched, filtered, page 2), a profile, the situation page, the give form's
 review POST (wrk), and webhook intake (signed events posted by Python threads; events/s and p50/p99).
@@ -51,8 +51,12 @@ def _ensure_database(url: str) -> None:
     admin = psycopg.connect(
         host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname="postgres", autocommit=True
     )
-    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
-        admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    # A fresh database every run: it holds only the seed directory, and one left by another checkout of the code
+    # (other migrations) must never be reused. Only a database of the benchmark's own is ever dropped.
+    if not config["NAME"].startswith("portal_load"):
+        sys.exit(f"The load benchmark drops and recreates its database; name it portal_load... (got {config['NAME']})")
+    admin.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
     admin.close()
 
 

@@ -249,11 +249,15 @@ STRIPE_SANDBOX = not STRIPE_SECRET_KEY
 STRIPE_LIVE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 STRIPE_API_KEY = STRIPE_SECRET_KEY or "sk_test_sandbox"
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "http://127.0.0.1:12111") if STRIPE_SANDBOX else ""
-STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
-if not STRIPE_WEBHOOK_SECRET:
-    if STRIPE_LIVE:
-        raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is a live key.")
-    STRIPE_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET").strip()
+if STRIPE_WEBHOOK_SECRET in ("", SANDBOX_WEBHOOK_SECRET) and (STRIPE_LIVE or not DEBUG):
+    # The development secret is published in the repository: anyone could sign "paid" events with it.
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET must be set to the webhook endpoint's own signing secret (whsec_...) when "
+        "DJANGO_DEBUG is off or STRIPE_SECRET_KEY is a live key; the development secret in common/test_mode.py "
+        "is public and is never accepted there."
+    )
+STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or SANDBOX_WEBHOOK_SECRET
 STRIPE_TIMEOUT_SECONDS = env_int(
     "STRIPE_TIMEOUT_SECONDS", 8, minimum=1, maximum=25
 )  # well under gunicorn's 30 s worker timeout

@@ -106,6 +106,19 @@ def _export(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     return response
 
 
+class StripeMismatchFilter(admin.SimpleListFilter):
+    """Pledges whose Stripe news named another amount or currency: never counted as paid until staff check."""
+
+    title = _("Stripe mismatch")
+    parameter_name = "stripe_mismatch"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("flagged", _("flagged"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.exclude(stripe_mismatch="") if self.value() == "flagged" else queryset
+
+
 @admin.register(Pledge)
 class PledgeAdmin(ReadOnlyAdmin):
     list_display = [
@@ -119,7 +132,14 @@ class PledgeAdmin(ReadOnlyAdmin):
         "donor_email",
         "created_at",
     ]
-    list_filter = ["status", "organization", "currency", "frequency", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status",
+        StripeMismatchFilter,
+        "organization",
+        "currency",
+        "frequency",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = [
         "donor_email",
         "reference",

@@ -99,6 +99,12 @@ class Pledge(models.Model):
         _("stripe subscription id"), max_length=255, unique=True, null=True, blank=True
     )
     stripe_customer_id = models.CharField(_("stripe customer id"), max_length=255, blank=True)
+    stripe_mismatch = models.CharField(
+        _("Stripe mismatch"),
+        max_length=300,
+        blank=True,
+        help_text=_("An amount or currency Stripe reported that is not this pledge's: not counted as paid; check it."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -302,7 +308,7 @@ class Refund(models.Model):
 
 class Outcome(enum.StrEnum):
     """What handling a Stripe event (or a re-fetched Checkout Session) did: logged, stored in StripeEvent.outcome,
-    answered to the webhook. The last two are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
+    answered to the webhook. The last four are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
 
     MOVED = "moved"  # the pledge moved (the three values of transitions.Moved)
     ALREADY = "already there"
@@ -316,6 +322,8 @@ class Outcome(enum.StrEnum):
     REFUND_UPDATED = "refund {id}: {status}"
     NOTED = "noted in the pledge's history"  # nothing moved; the news (a decline, say) is on the pledge's history
     SUBSCRIPTION_IGNORED = "ignored: subscription {status}"
+    UNPROCESSABLE = "unprocessable: {reason}"  # signed, but not an event the portal can read; kept for staff
+    MISMATCH = "flagged: {detail}"  # an amount or currency that is not the pledge's: not accepted as paid
 
 
 class StripeEvent(models.Model):

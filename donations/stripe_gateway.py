@@ -7,6 +7,7 @@ Every create call carries an idempotency key that the caller derives from the po
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,18 @@ class StripeRejected(Exception):
 
 
 class InvalidWebhook(Exception):
-    """A webhook whose signature is missing, wrong or stale, or whose body is not an event."""
+    """A webhook whose signature is missing, wrong or stale, or whose body is not an event with a usable id."""
+
+
+class UnprocessableEvent(Exception):
+    """A correctly signed event the portal cannot read (a NUL character, an impossible type, no data object...).
+
+    `event` is what can be kept of it: its id, a readable type and creation time, the payload without NULs."""
+
+    def __init__(self, reason: str, event: "Event"):
+        super().__init__(reason)
+        self.reason = reason
+        self.event = event
 
 
 @dataclass(frozen=True)
@@ -470,10 +482,67 @@ def webhook_event(payload: bytes, signature_header: str | None) -> Event:
         raise InvalidWebhook(str(exc)) from exc
     if not isinstance(event, dict) or event.get("object") != "event":
         raise InvalidWebhook("the body is not a Stripe event")
-    if not all(isinstance(event.get(k), str) and 0 < len(event[k]) <= 255 for k in ("id", "type")):
-        raise InvalidWebhook("the event has no usable id or type")
-    if not isinstance(event.get("created"), int):
-        raise InvalidWebhook("the event has no creation time")
-    if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
-        raise InvalidWebhook("the event has no data object")
+    if not isinstance(event.get("id"), str) or not _EVENT_ID.fullmatch(event["id"]):
+        raise InvalidWebhook("the event has no usable id")
+    problem = _event_problem(event)
+    if problem:
+        raise UnprocessableEvent(problem, _kept(event))
     return Event.from_stripe(event)
+
+
+_EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_EVENT_TYPE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
+EVENT_TYPE_MAX_LENGTH = 100
+
+
+def _event_problem(event: dict[str, Any]) -> str:
+    """Why a signed event cannot be read, or "" when it can."""
+    if _has_nul(event):
+        return "a NUL character"
+    kind = event.get("type")
+    if not isinstance(kind, str) or len(kind) > EVENT_TYPE_MAX_LENGTH or not _EVENT_TYPE.fullmatch(kind):
+        return "no usable type"
+    if not _timestamp(event.get("created")):
+        return "no creation time"
+    if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
+        return "no data object"
+    return ""
+
+
+def _timestamp(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 253402300800  # before the year 10000
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _scrubbed(value: Any) -> Any:
+    """The value with every NUL replaced (PostgreSQL's jsonb and text refuse NUL)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
+def _kept(event: dict[str, Any]) -> Event:
+    """What the portal keeps of an event it cannot read: enough to record it once and show it to staff."""
+    payload = _scrubbed(event)
+    created = payload.get("created")
+    data = payload.get("data")
+    return Event(
+        id=event["id"],
+        type=str(payload.get("type"))[:EVENT_TYPE_MAX_LENGTH],
+        created=datetime.fromtimestamp(created, tz=UTC) if _timestamp(created) else datetime.now(tz=UTC),
+        object=data["object"] if isinstance(data, dict) and isinstance(data.get("object"), dict) else {},
+        payload=payload,
+    )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from donations import stripe_gateway as gateway
 from donations.models import PledgeTransition
-from donations.services.events import event_process
+from donations.services.events import event_process, event_record_unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except gateway.InvalidWebhook as exc:
         logger.warning("stripe webhook refused: %s", exc)
         return JsonResponse({"error": "invalid signature or payload"}, status=400)
+    except gateway.UnprocessableEvent as exc:  # signed, so Stripe's; recorded, answered 200: no retries for days
+        outcome = event_record_unprocessable(event=exc.event, reason=exc.reason)
+        return JsonResponse({"received": True, "outcome": outcome})
     try:
         outcome = event_process(event=event, source=PledgeTransition.Source.WEBHOOK)
     except Exception:

@@ -57,6 +57,8 @@ class SandboxServer:
         self.fault = Fault()
         self._fault_lock = threading.Lock()
         self._idempotency_lock = threading.Lock()
+        self.api_requests: list[str] = []  # "GET /v1/invoices/in_1" for every /v1 request, oldest first
+        self._requests_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
@@ -224,12 +226,16 @@ class SandboxServer:
     def state(self) -> dict[str, Any]:
         summary = self.store.summary()
         summary["webhooks"] = {"url": self.webhook_url, "enabled": self.webhooks.enabled, "mode": self.delivery}
+        with self._requests_lock:
+            summary["api_requests"] = {"count": len(self.api_requests), "last": self.api_requests[-20:]}
         return summary
 
     # -- /v1 -------------------------------------------------------------------------------------------------
     def handle_v1(self, method: str, path: str, raw: str, headers: Any, request_id: str) -> tuple[int, bytes, dict]:
         """Answer one API request: auth, faults, idempotency, then ``api.handle``."""
         out_headers: dict[str, str] = {}
+        with self._requests_lock:
+            self.api_requests.append(f"{method} /v1/{path}")
         auth_error = _check_key(headers.get("Authorization"))
         if auth_error:
             return 401, _json(ApiError(auth_error, status=401).body()), out_headers

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from common.test_mode import SANDBOX_WEBHOOK_SECRET
 from config.env import env_bool, env_int, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +16,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k9Jx2LmQw8Rt5Yp0Zs7Vb3Nc6Hd1Fg4Ae-production-like-secret-value",
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production_endpoint_own_secret",  # a real deployment's own
 }
 
 
@@ -122,10 +124,43 @@ def test_env_helpers_read_values(monkeypatch):
 
 @pytest.mark.slow  # a fresh interpreter
 def test_live_stripe_key_switches_the_sandbox_off_and_needs_the_webhook_secret():
-    live = {**PRODUCTION, "STRIPE_SECRET_KEY": "sk_live_example"}
+    live = {k: v for k, v in PRODUCTION.items() if k != "STRIPE_WEBHOOK_SECRET"} | {
+        "STRIPE_SECRET_KEY": "sk_live_example"
+    }
     result = _run(["manage.py", "check"], live)
     assert result.returncode != 0 and "STRIPE_WEBHOOK_SECRET must be set" in result.stderr
     live["STRIPE_WEBHOOK_SECRET"] = "whsec_live_example"
     assert _setting("(settings.STRIPE_SANDBOX, settings.STRIPE_API_BASE)", live) == "(False, '')"
     sandbox = _setting("(settings.STRIPE_SANDBOX, settings.STRIPE_API_BASE)", {"DJANGO_DEBUG": "1"})
     assert sandbox == "(True, 'http://127.0.0.1:12111')"
+
+
+@pytest.mark.slow  # a fresh interpreter
+@pytest.mark.parametrize("secret", [None, "", SANDBOX_WEBHOOK_SECRET])
+def test_production_refuses_to_start_without_its_own_webhook_secret(secret):
+    env = {k: v for k, v in PRODUCTION.items() if k != "STRIPE_WEBHOOK_SECRET"}
+    if secret is not None:
+        env["STRIPE_WEBHOOK_SECRET"] = secret
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "STRIPE_WEBHOOK_SECRET must be set to the webhook endpoint's own signing secret" in result.stderr
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_check_deploy_says_the_development_webhook_secret_is_public(tmp_path):
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        {"DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+    )
+    assert "donations.E001" in result.stdout + result.stderr
+    assert "STRIPE_WEBHOOK_SECRET is the public development secret" in result.stdout + result.stderr
+
+
+def test_deploy_check_accepts_only_the_endpoints_own_secret(settings):
+    from donations.checks import check_webhook_secret
+
+    for public in ("", SANDBOX_WEBHOOK_SECRET):
+        settings.STRIPE_WEBHOOK_SECRET = public
+        assert [m.id for m in check_webhook_secret()] == ["donations.E001"]
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_endpoint_own"
+    assert check_webhook_secret() == []

@@ -1,7 +1,9 @@
 """Acting on Stripe events: recorded first (unique id), handled in the same transaction.
 
 A duplicate answers Outcome.DUPLICATE and does nothing. Any exception rolls the whole event back (the
-record too), so the webhook answers 500 and Stripe delivers it again.
+record too), so the webhook answers 500 and Stripe delivers it again: only for a real failure of the portal.
+Objects that are not the portal's answer "not ours" without a call to Stripe (each handler's `facts` asks only
+about objects a pledge knows); a signed event the portal cannot read is recorded as Outcome.UNPROCESSABLE.
 """
 
 import logging
@@ -98,13 +100,37 @@ def _record(event: gateway.Event) -> StripeEvent | None:
         return None
 
 
+def event_record_unprocessable(*, event: gateway.Event, reason: str) -> str:
+    """Record (once) a signed event the portal cannot read, for staff to see; it is not acted on."""
+    if _is_duplicate(event):
+        return Outcome.DUPLICATE
+    with transaction.atomic():
+        record = _record(event)
+        if record is None:
+            return Outcome.DUPLICATE
+        outcome = Outcome.UNPROCESSABLE.format(reason=reason)[:300]
+        StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome)
+    logger.warning("stripe event %s (%s): %s", event.id, event.type, outcome)
+    return outcome
+
+
 def event_process(*, event: gateway.Event, source: str) -> str:
     """Record the event (once) and act on it; returns the outcome, for the log and the caller."""
     if _is_duplicate(event):
         return Outcome.DUPLICATE
     handler = HANDLERS.get(event.type)
-    obj = handler.read(event.object) if handler else None
-    facts = handler.facts(obj) if handler else {}
+    try:
+        obj = handler.read(event.object) if handler else None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # not the object its type promises
+        logger.warning("stripe event %s (%s): unreadable object (%r)", event.id, event.type, exc)
+        return event_record_unprocessable(event=event, reason=f"not a readable {event.type} object")
+    try:
+        facts = handler.facts(obj) if handler else {}
+    except gateway.StripeRejected as exc:
+        if exc.code != "resource_missing":  # a bad key or a bad request is the portal's failure: 500, retried
+            raise
+        # Stripe has no such object (deleted, or never Stripe's): retrying for three days will not find it.
+        return event_record_unprocessable(event=event, reason="Stripe has no such object")
     with transaction.atomic():
         record = _record(event)
         if record is None:

@@ -68,6 +68,43 @@ def payment_record(
     return payment, created
 
 
+def _mismatch(pledge: Pledge, *, amount: int, currency: str, what: str) -> str:
+    """ "" when what Stripe reports is the pledge's amount and currency; else the mismatch, flagged on the pledge
+    for staff (the admin's "Stripe mismatch" filter) and returned as the outcome. Never accepted as paid."""
+    currency = (currency or pledge.currency).upper()
+    if amount == pledge.amount and currency == pledge.currency:
+        return ""
+    return _flag(pledge, f"{what} reports {amount} {currency}; the pledge is {pledge.amount} {pledge.currency}")
+
+
+def _flag(pledge: Pledge, detail: str) -> str:
+    Pledge.objects.filter(pk=pledge.pk).update(stripe_mismatch=detail[:300], updated_at=timezone.now())
+    logger.warning("pledge %s: %s", pledge.reference, detail)
+    return Outcome.MISMATCH.format(detail=detail)
+
+
+def _charge_mismatch(payment: Payment, charge: gateway.Charge) -> str:
+    """A refunded charge must be the payment it names: same amount, same currency."""
+    currency = (charge.currency or payment.currency).upper()
+    if charge.amount == payment.amount and currency == payment.currency:
+        return ""
+    detail = (
+        f"charge {charge.id} reports {charge.amount} {currency}; its payment is {payment.amount} {payment.currency}"
+    )
+    return _flag(payment.pledge, detail)
+
+
+def _refund_mismatch(payment: Payment, refund: gateway.Refund) -> str:
+    """A refund is in its payment's currency and never more than it."""
+    currency = (refund.currency or payment.currency).upper()
+    if currency == payment.currency and 0 < refund.amount <= payment.amount:
+        return ""
+    detail = (
+        f"refund {refund.id} reports {refund.amount} {currency}; its payment is {payment.amount} {payment.currency}"
+    )
+    return _flag(payment.pledge, detail)
+
+
 def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
     """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired)."""
     with transaction.atomic():
@@ -80,6 +117,11 @@ def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, eve
             return _move(pledge, S.EXPIRED, source=source, event_id=event_id)
         if session.status != "complete":
             return Outcome.SESSION_OPEN
+        mismatch = _mismatch(
+            pledge, amount=session.amount_total, currency=session.currency, what=f"checkout session {session.id}"
+        )
+        if mismatch:
+            return mismatch
         if session.payment_status != "paid":
             return _move(pledge, S.PROCESSING, source=source, event_id=event_id)
         _session_payment_record(pledge, session)
@@ -130,10 +172,18 @@ def _invoice_pledge(invoice: gateway.Invoice) -> Pledge | None:
     return _locked_pledge(stripe_subscription_id=invoice.subscription_id) or _locked_pledge(reference=invoice.reference)
 
 
+def _known(**lookup: Any) -> bool:
+    """Whether a pledge answers to any of these (non-empty) ids; no lock, no call to Stripe."""
+    return any(value and Pledge.objects.filter(**{key: value}).exists() for key, value in lookup.items())
+
+
 def invoice_facts(invoice: gateway.Invoice) -> dict[str, Any]:
-    """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it."""
+    """What invoice_paid needs from Stripe, fetched before any transaction: the payment intent that paid it.
+
+    Stripe is asked only about an invoice of a pledge the portal knows: another product's invoices, deleted ones
+    and Stripe's example events are not ours, and asking about them would fail on every delivery."""
     intent_id = invoice.payment_intent_id
-    if not intent_id and (invoice.subscription_id or invoice.reference):
+    if not intent_id and _known(stripe_subscription_id=invoice.subscription_id, reference=invoice.reference):
         intent_id = gateway.invoice_payment_intent(invoice.id)
     return {"intent_id": intent_id}
 
@@ -147,6 +197,11 @@ def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
             return Outcome.NOT_OURS
         _link(pledge, subscription=invoice.subscription_id, customer=invoice.customer_id)
+        mismatch = _mismatch(
+            pledge, amount=invoice.amount_paid, currency=invoice.currency, what=f"invoice {invoice.id}"
+        )
+        if mismatch:
+            return mismatch
         payment_record(
             pledge=pledge,
             stripe_id=invoice.id,
@@ -303,17 +358,35 @@ def subscription_deleted(*, subscription: gateway.Subscription, source: str, eve
 
 def charge_facts(charge: gateway.Charge) -> dict[str, Any]:
     """What charge_refunded needs from Stripe, fetched before any transaction: the charge's refunds (charges no
-    longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata)."""
+    longer embed them) and, for a payment not recorded yet, whose pledge it is (the payment intent's metadata).
+
+    Stripe is asked only about a charge that may be ours: another product's charges and Stripe's example events
+    answer "not ours" without a call."""
+    none: dict[str, Any] = {"refunds": [], "reference": ""}
     if not charge.payment_intent_id:
-        return {"refunds": [], "reference": ""}
+        return none
     reference = charge.reference
-    if not reference and not Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).exists():
+    recorded = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).exists()
+    if not recorded and not reference and _single_gift_awaiting_payment():
         reference = gateway.payment_intent_retrieve(charge.payment_intent_id).reference
+    if not (recorded or _known(reference=reference, stripe_customer_id=charge.customer_id)):
+        return none
     return {"refunds": gateway.refunds_for_charge(charge.id), "reference": reference}
 
 
-def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | None:
-    """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid)."""
+def _single_gift_awaiting_payment() -> bool:
+    """Whether a charge the portal has no payment for could be one of its single gifts (its news not in yet)."""
+    unpaid = Pledge.objects.filter(frequency=Frequency.ONCE, payments__isnull=True, status__in=_AWAITING_PAYMENT)
+    return unpaid.filter(stripe_checkout_session_id__isnull=False).exists()
+
+
+# A single gift whose payment may have been made, its news not in yet (an expired or failed one was never paid).
+_AWAITING_PAYMENT = (S.PENDING, S.PROCESSING, S.ABANDONED)
+
+
+def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> Payment | str | None:
+    """The payment a charge belongs to; a single gift not recorded yet is recorded now (its refund proves it paid),
+    unless the charge's amount is not the pledge's (then the flagged mismatch)."""
     if not charge.payment_intent_id:
         return None
     payment = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).select_related("pledge").first()
@@ -327,7 +400,8 @@ def _payment_for_charge(charge: gateway.Charge, reference: str, source: str) -> 
         return None
     if pledge.frequency != Frequency.ONCE:
         return None
-    return _charge_payment_record(pledge, charge, source)
+    mismatch = _mismatch(pledge, amount=charge.amount, currency=charge.currency, what=f"charge {charge.id}")
+    return mismatch or _charge_payment_record(pledge, charge, source)
 
 
 def _charge_payment_record(pledge: Pledge, charge: gateway.Charge, source: str) -> Payment:
@@ -353,10 +427,17 @@ def charge_refunded(
         payment = _payment_for_charge(charge, reference, source)
         if payment is None:
             return Outcome.NOT_OURS
+        if isinstance(payment, str):  # a mismatch, flagged
+            return payment
         _locked_pledge(pk=payment.pledge_id)  # one handler at a time per pledge
-        new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in refunds)
+        mismatch = _charge_mismatch(payment, charge)
+        if mismatch:
+            return mismatch
+        mismatches = [_refund_mismatch(payment, refund) for refund in refunds]
+        fitting = [refund for refund, wrong in zip(refunds, mismatches, strict=True) if not wrong]
+        new = sum(refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE) for refund in fitting)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
-        return Outcome.REFUNDS_RECORDED.format(count=new)
+        return next(filter(None, mismatches), Outcome.REFUNDS_RECORDED.format(count=new))
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
@@ -432,10 +513,17 @@ def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
 def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
     """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
     with transaction.atomic():
-        payment = Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None).first()
+        payment = (
+            Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None)
+            .select_related("pledge")
+            .first()
+        )
         if payment is None:
             return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)
+        mismatch = _refund_mismatch(payment, refund)
+        if mismatch:
+            return mismatch
         refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
         return Outcome.REFUND_UPDATED.format(id=refund.id, status=refund.status)
