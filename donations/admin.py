@@ -370,7 +370,14 @@ class PaymentAdmin(ReadOnlyAdmin):
                 )
             except ValidationError as exc:
                 form.add_error("amount", exc.messages)
-            except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
+            except gateway.StripeUnavailable:
+                self.message_user(
+                    request,
+                    _("Stripe is busy or did not answer. Nothing was refunded or recorded: try again in a moment."),
+                    messages.WARNING,
+                )
+                return None
+            except gateway.StripeRejected as exc:
                 self.message_user(
                     request,
                     _("Stripe did not refund: %(error)s. Nothing was recorded.") % {"error": exc},

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class StripeUnavailable(Exception):
-    """Stripe could not be reached, timed out, or failed on its side: try again later."""
+    """Stripe could not be reached, timed out, failed on its side, was busy with the same idempotency key (409) or
+    rate limited us (429): try again later."""
 
 
 class StripeRejected(Exception):
@@ -312,7 +313,9 @@ def _call(description: str, function, *args, **kwargs) -> dict[str, Any]:
     except stripe.StripeError as exc:
         status = exc.http_status or 0
         logger.warning("stripe %s: %s %s", description, status, getattr(exc, "code", None))
-        if status >= 500 or status == 0:
+        # 409: the first request with this idempotency key is still in flight (the SDK retried it already); 429:
+        # rate limited. Both are "try again", never a refusal.
+        if status >= 500 or status in (0, 409, 429):
             raise StripeUnavailable(str(exc.user_message or exc)) from exc
         raise StripeRejected(str(exc.user_message or exc), getattr(exc, "code", None)) from exc
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from . import billing, pages
 from .params import ApiError, boolean, decode, enum, id_prefixed, integer, string, url, validate
 
+FAULT_MODES = ("error", "timeout", "slow", "rate_limit", "none")  # what each does: ``server.Fault``
+
 if TYPE_CHECKING:
     from .server import SandboxServer
 
@@ -78,16 +80,23 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
         (r"webhooks", {"enabled": _flag, "url": url}, lambda m, p: _webhooks(sandbox, p)),
         (
             r"faults",
-            {"mode": enum("error", "timeout", "none"), "count": integer(0), "delay": _decimal, "path_prefix": string()},
+            {
+                "mode": enum(*FAULT_MODES),
+                "count": integer(0),
+                "delay": _decimal,
+                "path_prefix": string(),
+                "saved": _flag,
+            },
             lambda m, p: _faults(sandbox, p),
         ),
+        (r"clock", {"advance": integer(0)}, lambda m, p: {"offset": sandbox.advance_clock(p["advance"])}),
     ]
     for pattern, schema, action in routes:
         match = re.fullmatch(pattern, path)
         if match:
             if "outcome" in schema and "outcome" not in params:
                 params["outcome"] = "succeed" if pattern.startswith("checkout") else "paid"
-            required = {"faults": ("mode",), "accounts": ("id",)}.get(pattern, ())
+            required = {"faults": ("mode",), "accounts": ("id",), "clock": ("advance",)}.get(pattern, ())
             return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 
@@ -112,5 +121,7 @@ def _webhooks(sandbox: SandboxServer, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _faults(sandbox: SandboxServer, p: dict[str, Any]) -> dict[str, Any]:
-    sandbox.set_fault(p["mode"], p.get("count", 1), p.get("delay", 0.0), p.get("path_prefix", "/v1/"))
+    sandbox.set_fault(
+        p["mode"], p.get("count", 1), p.get("delay", 0.0), p.get("path_prefix", "/v1/"), p.get("saved", False)
+    )
     return vars(sandbox.fault)

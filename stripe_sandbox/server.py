@@ -24,12 +24,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET  # the portal's settings use the same one in test mode
 
 
+IDEMPOTENCY_TTL = 24 * 3600  # Stripe forgets a key 24 hours after its first use
+
+
 @dataclass
 class Fault:
-    mode: str = "none"  # "error" | "timeout" | "none"
+    """``error``: 500 before the endpoint runs (not remembered by the key), or, ``saved``, while it runs (remembered
+    and replayed, with ``Stripe-Should-Retry: false``); ``timeout``: the work is done, the answer comes ``delay``
+    seconds late; ``slow``: the request stays in flight ``delay`` seconds before it runs (another request with its
+    key meanwhile gets 409); ``rate_limit``: 429 ``rate_limit``, as Stripe's rate limiter answers."""
+
+    mode: str = "none"
     count: int = 0
     delay: float = 0.0
     path_prefix: str = "/v1/"
+    saved: bool = False
 
 
 class SandboxServer:
@@ -185,12 +194,20 @@ class SandboxServer:
             version = self.store.private.get(object_id, {}).get("api_version")
         return Ctx(api_version=version or DEFAULT_API_VERSION)
 
-    def set_fault(self, mode: str, count: int = 1, delay: float = 0.0, path_prefix: str = "/v1/") -> None:
-        """The next ``count`` /v1 requests under ``path_prefix`` answer 500 (error) or answer late (timeout)."""
-        if mode not in ("error", "timeout", "none"):
-            raise ValueError("mode is 'error', 'timeout' or 'none'")
+    def set_fault(
+        self, mode: str, count: int = 1, delay: float = 0.0, path_prefix: str = "/v1/", saved: bool = False
+    ) -> None:
+        """The next ``count`` /v1 requests under ``path_prefix`` meet the fault ``mode`` (see ``Fault``)."""
+        if mode not in control.FAULT_MODES:
+            raise ValueError(f"mode is one of {', '.join(control.FAULT_MODES)}")
         with self._fault_lock:
-            self.fault = Fault(mode, count if mode != "none" else 0, delay, path_prefix)
+            self.fault = Fault(mode, count if mode != "none" else 0, delay, path_prefix, saved)
+
+    def advance_clock(self, seconds: int) -> int:
+        """Move the sandbox's clock forward (for idempotency keys' 24-hour life); the total offset in seconds."""
+        with self.store.lock:
+            self.store.clock_offset += seconds
+            return self.store.clock_offset
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._fault_lock:
@@ -198,7 +215,7 @@ class SandboxServer:
             if fault.mode == "none" or fault.count <= 0 or not path.startswith(fault.path_prefix):
                 return None
             fault.count -= 1
-            return Fault(fault.mode, 1, fault.delay, fault.path_prefix)
+            return Fault(fault.mode, 1, fault.delay, fault.path_prefix, fault.saved)
 
     def set_webhooks_enabled(self, enabled: bool, url: str | None = None) -> None:
         self.webhooks.enabled = enabled
@@ -240,9 +257,10 @@ class SandboxServer:
         if auth_error:
             return 401, _json(ApiError(auth_error, status=401).body()), out_headers
         fault = self._take_fault(f"/v1/{path}")
-        if fault and fault.mode == "error":
-            body = ApiError("An unknown error occurred (fault injected by the sandbox).", status=500, type="api_error")
-            return 500, _json(body.body()), out_headers
+        if fault and fault.mode == "rate_limit":
+            return 429, _json(_RATE_LIMITED.body()), out_headers
+        if fault and fault.mode == "error" and not fault.saved:
+            return 500, _json(_FAULT_500.body()), out_headers
         key = headers.get("Idempotency-Key") if method in ("POST", "DELETE") else None
         try:
             params, pairs = decode(raw)
@@ -251,7 +269,7 @@ class SandboxServer:
             return error.status, _json(error.body()), out_headers
         ctx = Ctx(api_version=headers.get("Stripe-Version") or DEFAULT_API_VERSION, request_id=request_id)
         ctx.idempotency_key = key
-        status, body = self._idempotent(record, ctx, method, path, params, headers, out_headers)
+        status, body = self._idempotent(record, ctx, method, path, params, headers, out_headers, fault)
         if key:
             out_headers["Idempotency-Key"] = key
         self.dispatch(ctx.events)
@@ -262,8 +280,11 @@ class SandboxServer:
     def _idempotency_record(self, key: str, method: str, path: str, pairs: list) -> IdempotencyRecord:
         if len(key) > 255:
             raise ApiError("Idempotency keys can be no longer than 255 characters.", type="idempotency_error")
-        with self._idempotency_lock:
-            record = self.store.idempotency.setdefault(key, IdempotencyRecord(method, path, sorted(pairs)))
+        with self._idempotency_lock, self.store.lock:
+            clock = self.store.clock()
+            record = self.store.idempotency.get(key)
+            if record is None or clock - record.created >= IDEMPOTENCY_TTL:  # unknown, or forgotten after 24 hours
+                record = self.store.idempotency[key] = IdempotencyRecord(method, path, sorted(pairs), created=clock)
         if (record.method, record.path) != (method, path):
             raise ApiError(
                 "Keys for idempotent requests can only be used for the same endpoint they were first used for "
@@ -288,30 +309,63 @@ class SandboxServer:
         params: dict[str, Any],
         headers: Any,
         out_headers: dict[str, str],
+        fault: Fault | None = None,
     ) -> tuple[int, bytes]:
         if record is None:
-            status, body, _ = self._execute(ctx, method, path, params, headers)
+            status, body, _ = self._execute(ctx, method, path, params, headers, fault)
             return status, body
-        with record.lock:  # concurrent requests with one key wait, then replay: one object
+        if not record.lock.acquire(blocking=False):  # the first request with this key is still in flight
+            out_headers["Stripe-Should-Retry"] = "true"
+            return 409, _json(_in_flight(ctx.idempotency_key or "").body())
+        try:
             if record.response is not None:
                 status, body, original = record.response
                 out_headers.update({"Idempotent-Replayed": "true", "Original-Request": original})
-                return status, body
-            status, body, saved = self._execute(ctx, method, path, params, headers)
-            if saved:
-                record.response = (status, body, ctx.request_id or "")
             else:
-                with self._idempotency_lock:
-                    self.store.idempotency.pop(ctx.idempotency_key or "", None)
+                status, body, saved = self._execute(ctx, method, path, params, headers, fault)
+                if saved:
+                    record.response = (status, body, ctx.request_id or "")
+                else:
+                    with self._idempotency_lock:
+                        self.store.idempotency.pop(ctx.idempotency_key or "", None)
+            if status >= 500:  # Stripe replays a stored 500: a retry with the key would be a no-op
+                out_headers["Stripe-Should-Retry"] = "false"
             return status, body
+        finally:
+            record.lock.release()
 
-    def _execute(self, ctx: Ctx, method: str, path: str, params: dict, headers: Any) -> tuple[int, bytes, bool]:
+    def _execute(
+        self, ctx: Ctx, method: str, path: str, params: dict, headers: Any, fault: Fault | None = None
+    ) -> tuple[int, bytes, bool]:
+        if fault and fault.mode == "slow":
+            time.sleep(fault.delay)
+        if fault and fault.mode == "error":  # a saved 500: the endpoint began and failed
+            return 500, _json(_FAULT_500.body()), True
         request = {"base_url": self.url, "connected": bool(headers.get("Stripe-Account"))}
         try:
             with self.store.lock:
                 return 200, _json(api.handle(self.store, ctx, method, path, params, **request)), True
         except ApiError as error:
             return error.status, _json(error.body()), error.saved
+
+
+_FAULT_500 = ApiError("An unknown error occurred (fault injected by the sandbox).", status=500, type="api_error")
+_RATE_LIMITED = ApiError(
+    "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+    status=429,
+    code="rate_limit",
+    saved=False,
+)
+
+
+def _in_flight(key: str) -> ApiError:
+    return ApiError(
+        "There is currently another in-progress request using this Stripe-Idempotency-Key: "
+        f"{key}. Please try again later.",
+        status=409,
+        type="idempotency_error",
+        saved=False,
+    )
 
 
 def _json(body: dict[str, Any]) -> bytes:

@@ -85,6 +85,7 @@ class IdempotencyRecord:
     path: str
     params: list[tuple[str, str]]
     lock: threading.Lock = field(default_factory=threading.Lock)
+    created: float = 0.0  # the sandbox clock's time of first use
     response: tuple[int, bytes, str] | None = None  # status, body, original request id
 
 
@@ -98,6 +99,10 @@ class Store:
         self.deliveries: dict[str, list[Delivery]] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
         self.webhook_endpoint = False  # whether an endpoint is configured (for ``pending_webhooks``)
+        self.clock_offset = 0  # seconds the sandbox's clock runs ahead of real time (for idempotency keys' expiry)
+
+    def clock(self) -> float:
+        return time.time() + self.clock_offset
 
     def add(self, obj: dict[str, Any], **private: Any) -> dict[str, Any]:
         with self.lock:

@@ -166,8 +166,23 @@ def test_refund_failure_from_stripe_is_shown_and_nothing_is_recorded(
     stripe_sandbox.set_fault("error", count=3)
     key = "f" * 32
     response = _refund(superuser_client, payment, amount="5", request_key=key)
-    assert "Stripe did not refund" in response.text
+    assert "Stripe is busy or did not answer" in response.text and "try again in a moment" in response.text
     assert not Refund.objects.exists()
+
+
+def test_rate_limited_refund_says_try_again_and_the_retry_refunds_once(
+    client, superuser_client, stripe_sandbox, giving_org
+):
+    payment = _paid_gift(client, stripe_sandbox, giving_org)
+    stripe_sandbox.set_fault("rate_limit", count=100, path_prefix="/v1/refunds")
+    key = "e" * 32
+    response = _refund(superuser_client, payment, amount="5", request_key=key)
+    assert "try again in a moment" in response.text and "Stripe did not refund" not in response.text
+    assert not Refund.objects.exists() and not stripe_sandbox.store.all("refund")
+    stripe_sandbox.set_fault("none")
+    response = _refund(superuser_client, payment, amount="5", request_key=key)
+    assert "Refunded" in response.text
+    assert Refund.objects.count() == 1 and len(stripe_sandbox.store.all("refund")) == 1
 
 
 def test_resend_receipt(client, superuser_client, stripe_sandbox, giving_org, django_capture_on_commit_callbacks):

@@ -117,6 +117,18 @@ def test_stripe_down_keeps_the_pledge_and_a_retry_makes_one_session(client, stri
     assert Pledge.objects.count() == 1
 
 
+def test_stripe_rate_limiting_asks_the_donor_to_try_again_not_refused(client, stripe_sandbox, giving_org):
+    stripe_sandbox.set_fault("rate_limit", count=100)
+    response = give(client, giving_org)
+    assert response.status_code == 503 and not response.context["rejected"]
+    assert "is busy or did not answer in time" in response.text and "Try again" in response.text
+    stripe_sandbox.set_fault("none")
+    pledge = Pledge.objects.get()
+    retry = client.post(f"/donations/pledges/{pledge.reference}/checkout/", {"token": response.context["token"]})
+    assert retry.status_code == 303
+    assert len(stripe_sandbox.store.all("checkout.session")) == 1
+
+
 @pytest.mark.slow  # waits out real timeouts
 def test_stripe_timeout_then_retry_makes_one_session(client, stripe_sandbox, giving_org, settings):
     settings.STRIPE_TIMEOUT_SECONDS = 1

@@ -26,6 +26,19 @@ def test_fault_only_under_its_path_prefix_and_cleared_by_none(api: Api, sandbox)
     assert api.post("refunds", {"charge": "ch_x"}).status_code == 404
 
 
+def test_rate_limit_answers_429_as_stripes_rate_limiter_until_switched_off(api: Api, sandbox) -> None:
+    switch = requests.post(f"{sandbox.url}/_sandbox/faults", {"mode": "rate_limit", "count": "100"}, timeout=5)
+    assert switch.status_code == 200
+    for _ in range(3):
+        response = api.post("checkout/sessions", payment_params(), key="busy")
+        assert response.status_code == 429
+        assert response.json()["error"]["type"] == "invalid_request_error"
+        assert response.json()["error"]["code"] == "rate_limit"
+    sandbox.set_fault("none")
+    assert api.post("checkout/sessions", payment_params(), key="busy").status_code == 200  # the key was not used up
+    assert sandbox.state()["counts"]["checkout.session"] == 1
+
+
 @pytest.mark.slow  # waits out a real timeout
 def test_timeout_fault_makes_the_client_give_up(api: Api, sandbox) -> None:
     sandbox.set_fault("timeout", count=1, delay=1.0)

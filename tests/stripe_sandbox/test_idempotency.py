@@ -1,8 +1,13 @@
-"""Idempotency-Key: a replay answers the same and makes nothing new; other parameters are refused."""
+"""Idempotency-Key: a replay answers the same and makes nothing new; other parameters are refused; a request
+while the first with its key is in flight gets 409; a stored 500 is replayed; keys are forgotten after 24 hours."""
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+
+import requests
 
 from .conftest import Api, pay, payment_params
 
@@ -48,10 +53,50 @@ def test_failed_validation_does_not_use_up_the_key(api: Api) -> None:
 
 
 def test_concurrent_requests_with_one_key_make_one_object(api: Api, sandbox) -> None:
-    def create(_: int) -> dict:
-        return Api(sandbox.url).ok("post", "checkout/sessions", payment_params(), key="double-click")
+    def create(_: int) -> requests.Response:
+        return Api(sandbox.url).post("checkout/sessions", payment_params(), key="double-click")
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(create, range(10)))
-    assert len({a["id"] for a in answers}) == 1
+    assert {a.status_code for a in answers} <= {200, 409}
+    assert len({a.json()["id"] for a in answers if a.status_code == 200}) == 1
     assert sandbox.state()["counts"]["checkout.session"] == 1
+
+
+def test_a_request_while_the_first_with_its_key_is_in_flight_is_a_409_to_retry(api: Api, sandbox) -> None:
+    sandbox.set_fault("slow", count=1, delay=0.6)
+    first: list[requests.Response] = []
+    thread = threading.Thread(target=lambda: first.append(api.post("checkout/sessions", payment_params(), key="k3")))
+    thread.start()
+    time.sleep(0.2)
+    second = Api(sandbox.url).post("checkout/sessions", payment_params(), key="k3")
+    thread.join()
+    assert second.status_code == 409 and second.headers["Stripe-Should-Retry"] == "true"
+    assert second.json()["error"]["type"] == "idempotency_error" and "k3" in second.json()["error"]["message"]
+    assert first[0].status_code == 200
+    third = api.post("checkout/sessions", payment_params(), key="k3")
+    assert third.json()["id"] == first[0].json()["id"] and third.headers["Idempotent-Replayed"] == "true"
+    assert sandbox.state()["counts"]["checkout.session"] == 1
+
+
+def test_a_500_saved_against_a_key_is_replayed_and_says_not_to_retry(api: Api, sandbox) -> None:
+    faults = requests.post(f"{sandbox.url}/_sandbox/faults", {"mode": "error", "saved": "1"}, timeout=5)
+    assert faults.status_code == 200
+    first = api.post("checkout/sessions", payment_params(), key="k4")
+    again = api.post("checkout/sessions", payment_params(), key="k4")
+    assert first.status_code == again.status_code == 500 and again.json() == first.json()
+    assert first.headers["Stripe-Should-Retry"] == again.headers["Stripe-Should-Retry"] == "false"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert api.post("checkout/sessions", payment_params(), key="k5").status_code == 200
+
+
+def test_a_key_is_forgotten_24_hours_after_its_first_use(api: Api, sandbox) -> None:
+    first = api.ok("post", "checkout/sessions", payment_params(), key="k6")
+    requests.post(f"{sandbox.url}/_sandbox/clock", {"advance": str(24 * 3600 - 60)}, timeout=5)
+    assert api.ok("post", "checkout/sessions", payment_params(), key="k6")["id"] == first["id"]
+    clock = requests.post(f"{sandbox.url}/_sandbox/clock", {"advance": "60"}, timeout=5)
+    assert clock.json() == {"offset": 24 * 3600}
+    fresh = api.post("checkout/sessions", payment_params(), key="k6")
+    assert fresh.status_code == 200 and "Idempotent-Replayed" not in fresh.headers
+    assert fresh.json()["id"] != first["id"]
+    assert sandbox.state()["counts"]["checkout.session"] == 2
