@@ -25,8 +25,17 @@ ROWS = [
 @pytest.mark.slow
 def test_load_benchmark_runs_and_prints_every_figure():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
-    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/portal_load_smoke"
-    result = subprocess.run(
+    database = f"portal_load_smoke_{os.getpid()}"  # its own, so runs side by side never share one
+    env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+    try:
+        result = _run(env)
+    finally:
+        _drop(database)
+    _check(result)
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "bench/load.py", "--smoke"],
         cwd=ROOT,
         env=env,
@@ -35,6 +44,16 @@ def test_load_benchmark_runs_and_prints_every_figure():
         timeout=600,
         check=False,
     )
+
+
+def _drop(database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _check(result: subprocess.CompletedProcess) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     figures = {}
     for line in result.stdout.splitlines():
