@@ -64,7 +64,10 @@ LIST_FILTERS: dict[str, dict[str, tuple[Validator, Callable[[dict, Any], bool]]]
     "transfer": {"destination": (string(), _equals("destination"))},
     "application_fee": {"charge": (string(), _equals("charge"))},
     "invoice": {
-        "subscription": (string(), _equals("subscription")),
+        "subscription": (
+            string(),
+            lambda obj, v: (obj["parent"] or {}).get("subscription_details", {}).get("subscription") == v,
+        ),
         "customer": (string(), _equals("customer")),
         "status": (enum("draft", "open", "paid", "uncollectible", "void"), _equals("status")),
     },

@@ -63,7 +63,7 @@ def checkout_session(
         status="open",
         payment_status="unpaid",
         total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        ui_mode="hosted",
+        ui_mode="hosted_page",
         adaptive_pricing={"enabled": False},
         discounts=[],
         wallet_options=None,
@@ -295,6 +295,7 @@ def invoice(sub: dict, cus: dict, *, billing_reason: str, period: tuple[int, int
         "provider": None,
     }
     obj["payment_settings"] = {"default_mandate": None, "payment_method_options": None, "payment_method_types": None}
+    del obj["subscription"]  # in the example, gone since API version 2025-03-31: parent.subscription_details has it
     lines = [_invoice_line(inv_id, sub, item, period) for item in sub["items"]["data"]]
     total = sum(line["amount"] for line in lines)
     number = f"{cus['invoice_prefix']}-{cus['next_invoice_sequence']:04d}"
@@ -329,7 +330,6 @@ def invoice(sub: dict, cus: dict, *, billing_reason: str, period: tuple[int, int
             "paid_at": None,
             "voided_at": None,
         },
-        subscription=sub["id"],
         on_behalf_of=sub["on_behalf_of"],
         issuer={"type": "self"},
         period_start=usage[0],
