@@ -108,3 +108,14 @@ def test_the_report_shows_the_month_awaiting_the_donor(
         deliver(client, new_events(stripe_sandbox))
     page = superuser_client.get(f"/reports/{org.slug}/").content.decode()
     assert "Months awaiting the donor" in page and "1 (₩50,000)" in page
+
+
+def test_staff_see_the_month_awaiting_the_donor_on_the_pledge(
+    client, superuser_client, stripe_sandbox, giving_org_with_program, on_commit
+):
+    pledge = _active_monthly_gift(client, stripe_sandbox, giving_org_with_program, on_commit)
+    invoice = stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="requires_action")
+    with on_commit():
+        deliver(client, new_events(stripe_sandbox))
+    page = superuser_client.get(f"/admin/donations/pledge/{pledge.pk}/change/").content.decode()
+    assert "Payments awaiting the donor" in page and invoice["id"] in page
