@@ -19,7 +19,16 @@ from django.utils.translation import ngettext, pgettext_lazy
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
 from donations import stripe_gateway as gateway
-from donations.models import Payment, PaymentQuerySet, Pledge, PledgeQuerySet, PledgeTransition, Refund, StripeEvent
+from donations.models import (
+    ActionRequired,
+    Payment,
+    PaymentQuerySet,
+    Pledge,
+    PledgeQuerySet,
+    PledgeTransition,
+    Refund,
+    StripeEvent,
+)
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
@@ -84,6 +93,18 @@ class TransitionInline(ReadOnlyInline):
     fields = ["created_at", "from_status", "to_status", "source", "stripe_event_id", "note"]
     readonly_fields = fields
     verbose_name_plural = _("status history")
+
+
+class ActionRequiredInline(ReadOnlyInline):
+    """Months the donor's bank asked the donor to confirm (3-D Secure), and when the donor was sent the link."""
+
+    model = ActionRequired
+    fields = ["created_at", "stripe_invoice_id", "amount_display", "notice_sent_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj: ActionRequired) -> str:
+        return obj.amount_display
 
 
 class PaymentInline(ReadOnlyInline):
@@ -164,7 +185,7 @@ class PledgeAdmin(ReadOnlyAdmin):
         ),
         "refunds_display",
     ]
-    inlines = [TransitionInline, PaymentInline]
+    inlines = [TransitionInline, PaymentInline, ActionRequiredInline]
     actions = ["stop_monthly", "export_csv"]
     date_hierarchy = "created_at"
 

@@ -306,6 +306,46 @@ class Refund(models.Model):
         return bool(self.transfer_reversal_id)
 
 
+class ActionRequiredQuerySet(models.QuerySet):
+    def awaiting(self) -> "ActionRequiredQuerySet":
+        """Months still waiting for the donor: the invoice is not paid (no payment for it) and the gift runs."""
+        return self.filter(pledge__status__in=PledgeQuerySet.RUNNING_MONTHLY).exclude(
+            models.Exists(Payment.objects.filter(stripe_id=models.OuterRef("stripe_invoice_id")))
+        )
+
+
+class ActionRequired(models.Model):
+    """A monthly invoice whose payment the donor's bank asks the donor to confirm (3-D Secure): the donor is sent
+    Stripe's hosted invoice page, once. Awaiting the donor until a payment for the invoice is recorded."""
+
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, related_name="actions_required", verbose_name=_("pledge")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="actions_required", verbose_name=_("organization")
+    )
+    stripe_invoice_id = models.CharField(_("stripe invoice id"), max_length=255, unique=True)
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    hosted_invoice_url = models.URLField(_("hosted invoice page"), max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    notice_sent_at = models.DateTimeField(_("donor emailed at"), null=True, blank=True)
+
+    objects = ActionRequiredQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("payment awaiting the donor")
+        verbose_name_plural = _("payments awaiting the donor")
+
+    def __str__(self) -> str:
+        return self.stripe_invoice_id
+
+    @property
+    def amount_display(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
 class Outcome(enum.StrEnum):
     """What handling a Stripe event (or a re-fetched Checkout Session) did: logged, stored in StripeEvent.outcome,
     answered to the webhook. The last four are templates: `Outcome.REFUNDS_RECORDED.format(count=2)`."""
@@ -318,6 +358,8 @@ class Outcome(enum.StrEnum):
     NOT_OURS = "ignored: not ours"
     SESSION_OPEN = "ignored: session still open"
     INVOICE_PAID = "ignored: the invoice is paid"
+    ACTION_REQUIRED = "awaiting the donor's confirmation"  # 3-D Secure on a renewal: the donor was sent the link
+    ACTION_ALREADY = "ignored: the donor was already asked"
     REFUNDS_RECORDED = "{count} refund(s) recorded"
     REFUND_UPDATED = "refund {id}: {status}"
     NOTED = "noted in the pledge's history"  # nothing moved; the news (a decline, say) is on the pledge's history

@@ -144,6 +144,8 @@ class Invoice:
     amount_paid: int
     currency: str
     paid_at: datetime | None
+    amount_due: int = 0
+    hosted_invoice_url: str = ""  # Stripe's page where the donor pays it (or confirms a payment their bank holds)
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Invoice":
@@ -159,6 +161,8 @@ class Invoice:
             amount_paid=int(data.get("amount_paid") or 0),
             currency=_currency(data),
             paid_at=_time((data.get("status_transitions") or {}).get("paid_at")),
+            amount_due=int(data.get("amount_due") or 0),
+            hosted_invoice_url=str(data.get("hosted_invoice_url") or ""),
         )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from common.links import portal_url
-from donations.models import Payment, Pledge, PledgeStatus, PledgeTransition, Refund
+from donations.models import ActionRequired, Payment, Pledge, PledgeStatus, PledgeTransition, Refund
 
 logger = logging.getLogger(__name__)
 STOP_SALT = "donations.stop-monthly"
@@ -111,4 +111,24 @@ def send_refund_notice(refund_id: int) -> bool:
         _email_donor(refund.payment.pledge, "refund", {"refund": refund, "payment": refund.payment})
         Refund.objects.filter(pk=refund.pk).update(notice_sent_at=timezone.now())
     logger.info("donor told of refund %s", refund.pk)
+    return True
+
+
+@task()
+def send_action_required_notice(action_id: int) -> bool:
+    """Send the donor Stripe's page to confirm a month's payment their bank holds (3-D Secure): once per invoice,
+    and not at all when the month was paid before the task ran."""
+    with transaction.atomic():
+        action = (
+            ActionRequired.objects.select_for_update(of=("self",))
+            .select_related("pledge__organization")
+            .filter(pk=action_id, notice_sent_at__isnull=True)
+            .awaiting()
+            .first()
+        )
+        if action is None:
+            return False
+        _email_donor(action.pledge, "action_required", {"action": action})
+        ActionRequired.objects.filter(pk=action.pk).update(notice_sent_at=timezone.now())
+    logger.info("donor asked to confirm invoice %s", action.stripe_invoice_id)
     return True

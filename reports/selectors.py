@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
-from donations.models import Payment, Pledge, PledgeStatus, Refund
+from donations.models import ActionRequired, Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
 
 
@@ -80,6 +80,9 @@ class CurrencyTotals:
     monthly_active: int = 0
     monthly_amount: int = 0  # what the active monthly gifts bring per month; past-due ones are not counted
     monthly_past_due: int = 0
+    # Months whose payment the donor's bank asks the donor to confirm (3-D Secure), not yet paid: how many, how much.
+    awaiting_donor: int = 0
+    awaiting_donor_amount: int = 0
 
     @property
     def net(self) -> int:
@@ -103,6 +106,10 @@ class CurrencyTotals:
     @property
     def monthly_display(self) -> str:
         return self.money(self.monthly_amount)
+
+    @property
+    def awaiting_donor_display(self) -> str:
+        return self.money(self.awaiting_donor_amount)
 
 
 def report_totals(organization: Organization, filters: ReportFilters) -> list[CurrencyTotals]:
@@ -139,7 +146,16 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
     monthly: dict[str, dict] = {}
     for row in monthly_pledges.values("currency", "status").annotate(n=Count("id"), total=Sum("amount")):
         monthly.setdefault(row["currency"], {})[row["status"]] = row
-    currencies = sorted(set(received) | set(refunded) | set(monthly))
+    awaiting = {
+        row["currency"]: row
+        for row in ActionRequired.objects.filter(organization=organization)
+        .awaiting()
+        .filter(_pledge_filters(filters, "pledge__"))
+        .filter(**({"currency": filters.currency} if filters.currency else {}))
+        .values("currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    }
+    currencies = sorted(set(received) | set(refunded) | set(monthly) | set(awaiting))
     return [
         CurrencyTotals(
             currency=code,
@@ -151,6 +167,8 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
             monthly_active=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("n") or 0,
             monthly_amount=monthly.get(code, {}).get(PledgeStatus.ACTIVE, {}).get("total") or 0,
             monthly_past_due=monthly.get(code, {}).get(PledgeStatus.PAST_DUE, {}).get("n") or 0,
+            awaiting_donor=awaiting.get(code, {}).get("n") or 0,
+            awaiting_donor_amount=awaiting.get(code, {}).get("total") or 0,
         )
         for code in currencies
     ]

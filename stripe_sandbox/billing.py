@@ -51,9 +51,10 @@ def start_subscription(store: Store, ctx: Ctx, session: dict[str, Any], private:
 
 
 def _invoice(
-    store: Store, sub: dict, cus: dict, reason: str, period: tuple, usage: tuple, *, paid: bool
+    store: Store, sub: dict, cus: dict, reason: str, period: tuple, usage: tuple, *, paid: bool, action: bool = False
 ) -> tuple[dict, list[tuple[str, dict]]]:
-    """The invoice (paid or failed), and the events of a destination charge's transfer, for after the invoice's."""
+    """The invoice (paid, failed, or awaiting the customer's authentication when ``action``), and the events of a
+    destination charge's transfer, for after the invoice's."""
     inv = objects.invoice(sub, cus, billing_reason=reason, period=period, usage=usage)
     details = {
         "customer": cus["id"],
@@ -65,7 +66,7 @@ def _invoice(
         if sub["application_fee_percent"]:
             percent = float(sub["application_fee_percent"])
             details["application_fee_amount"] = round(inv["amount_due"] * percent / 100)
-    status = "succeeded" if paid else "requires_payment_method"
+    status = "succeeded" if paid else "requires_action" if action else "requires_payment_method"
     pi = store.add(
         objects.payment_intent(amount=inv["amount_due"], currency=inv["currency"], status=status, details=details)
     )
@@ -80,6 +81,8 @@ def _invoice(
         transfers = connect.pay_out(store, pi, ch)
         inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, auto_advance=False)
         inv["status_transitions"]["paid_at"] = now()
+    elif action:  # 3-D Secure: the card's bank asks the customer; Stripe does not retry on its own
+        pi["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
     else:
         pi["last_payment_error"] = {
             "type": "card_error",
@@ -91,11 +94,16 @@ def _invoice(
     return inv, transfers
 
 
-def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[str, Any]:
-    """A new billing period starts: its invoice is paid (``invoice.paid``) or fails (``invoice.payment_failed``)."""
+OUTCOMES = ("paid", "failed", "requires_action")
+
+
+def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url: str = "") -> dict[str, Any]:
+    """A new billing period starts: its invoice is paid (``invoice.paid``), fails (``invoice.payment_failed``), or
+    waits for the customer to confirm the payment on the hosted invoice page (``invoice.payment_action_required``:
+    the invoice stays open, its payment intent in ``requires_action``)."""
     sub = store.get("subscription", sub_id)
-    if outcome not in ("paid", "failed"):
-        raise invalid("Invalid outcome: must be one of paid, failed", "outcome")
+    if outcome not in OUTCOMES:
+        raise invalid("Invalid outcome: must be one of " + ", ".join(OUTCOMES), "outcome")
     if sub["status"] == "canceled":
         raise invalid(f"Subscription {sub_id} is canceled; a canceled subscription is never billed again.", "id")
     first = sub["items"]["data"][0]
@@ -105,8 +113,16 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid") -> dict[
     for item in sub["items"]["data"]:
         item.update(current_period_start=period[0], current_period_end=period[1])
     cus = store.objects[sub["customer"]]
-    inv, transfers = _invoice(store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid")
+    action = outcome == "requires_action"
+    inv, transfers = _invoice(
+        store, sub, cus, "subscription_cycle", period, usage, paid=outcome == "paid", action=action
+    )
+    inv["hosted_invoice_url"] = f"{base_url}/invoice/{inv['id']}"
     store.emit(ctx, "invoice.created", inv)
+    if action:
+        store.emit(ctx, "payment_intent.requires_action", store.objects[_invoice_intent(store, inv["id"])])
+        store.emit(ctx, "invoice.payment_action_required", inv)
+        return inv
     _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers)
     return inv
 
@@ -147,7 +163,7 @@ def retry(store: Store, ctx: Ctx, inv_id: str, outcome: str = "paid") -> dict[st
     if outcome == "paid":
         cus = store.objects[sub["customer"]]
         ch = store.add(objects.charge(pi, email=cus["email"]))
-        pi.update(status="succeeded", latest_charge=ch["id"], last_payment_error=None)
+        pi.update(status="succeeded", latest_charge=ch["id"], last_payment_error=None, next_action=None)
         transfers = connect.pay_out(store, pi, ch)
         payment = next(p for p in store.all("invoice_payment") if p["invoice"] == inv_id)
         payment.update(status="paid", amount_paid=inv["amount_due"])

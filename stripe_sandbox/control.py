@@ -59,7 +59,7 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
         (r"checkout/([^/]+)/expire", {}, lambda m, p: sandbox.expire(m[1])),
         (
             r"subscriptions/([^/]+)/advance",
-            {"outcome": enum("paid", "failed")},
+            {"outcome": enum(*billing.OUTCOMES)},
             lambda m, p: sandbox.advance(m[1], **p),
         ),
         (r"subscriptions/([^/]+)/cancel", {}, lambda m, p: sandbox.cancel_subscription(m[1])),

@@ -64,6 +64,31 @@ def handle(sandbox: SandboxServer, method: str, path: str, body: str) -> Answer:
     return _pay(sandbox, session, form.get("outcome", ""), form.get("email", "").strip())
 
 
+def hosted_invoice(sandbox: SandboxServer, method: str, path: str, body: str) -> Answer:
+    """``/invoice/<id>``: the hosted invoice page, where the customer confirms a payment their bank asks them to
+    authenticate (3-D Secure, in test mode: one button). Confirming pays the invoice, as Stripe's retry would."""
+    match = re.fullmatch(r"/invoice/([^/]+)(/pay)?", path)
+    invoice = sandbox.store.objects.get(match[1]) if match else None
+    if not match or invoice is None or invoice["object"] != "invoice":
+        return 404, page("Invoice not found", "<h1>Invoice not found</h1><p>No such invoice.</p>"), HTML, {}
+    if method == "POST" and match[2] and invoice["status"] == "open":
+        sandbox.retry_invoice(invoice["id"], "paid")
+        return 303, b"", "text/plain", {"Location": f"/invoice/{invoice['id']}"}
+    amount = escape(format_amount(invoice["amount_due"], invoice["currency"]))
+    if invoice["status"] == "open":
+        body_html = (
+            f"<h1>Confirm your payment of {amount}</h1><p>TEST MODE: your bank asks you to confirm this payment "
+            f"(3-D Secure).</p>" + _plain_button(f"/invoice/{escape(invoice['id'])}/pay", "Confirm the payment")
+        )
+    else:
+        body_html = f"<h1>Invoice {escape(invoice['id'])}</h1><p>TEST MODE. {amount}: {escape(invoice['status'])}.</p>"
+    return 200, page("Invoice", body_html), HTML, {}
+
+
+def _plain_button(action: str, label: str) -> str:
+    return f'<form method="post" action="{action}"><button type="submit">{escape(label)}</button></form>'
+
+
 def _pay(sandbox: SandboxServer, session: dict[str, Any], outcome: str, email_address: str) -> Answer:
     outcomes = ["success", "decline"] + (["delayed_success", "delayed_failure"] if session["mode"] == "payment" else [])
     if outcome not in outcomes:
@@ -221,6 +246,11 @@ def _subscription_row(sub: dict[str, Any], customer: dict[str, Any]) -> list[str
     if sub["status"] != "canceled":
         actions = _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (paid)", outcome="paid")
         actions += _button(f"/_sandbox/subscriptions/{sub['id']}/advance", "Advance a month (fails)", outcome="failed")
+        actions += _button(
+            f"/_sandbox/subscriptions/{sub['id']}/advance",
+            "Advance a month (needs 3-D Secure)",
+            outcome="requires_action",
+        )
         actions += _subscription_status_buttons(sub)
         actions += _button(f"/_sandbox/subscriptions/{sub['id']}/cancel", "Cancel")
     return [

@@ -161,7 +161,7 @@ class SandboxServer:
         return self.run(checkout.expire, session_id)
 
     def advance(self, subscription_id: str, outcome: str = "paid") -> dict[str, Any]:
-        return self.run(billing.advance, subscription_id, outcome, ctx=self._ctx(subscription_id))
+        return self.run(billing.advance, subscription_id, outcome, self.url, ctx=self._ctx(subscription_id))
 
     def retry_invoice(self, invoice_id: str, outcome: str = "paid") -> dict[str, Any]:
         """Stripe's next attempt at an open invoice: ``paid`` or ``failed`` again."""
@@ -428,6 +428,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload, extra = sandbox.handle_v1(method, path[4:], raw, self.headers, request_id)
                 headers.update(extra, **{"Stripe-Version": self.headers.get("Stripe-Version") or DEFAULT_API_VERSION})
                 self._send(status, payload, "application/json", headers)
+            elif path.startswith("/invoice/"):
+                status, payload, content_type, extra = pages.hosted_invoice(sandbox, method, path, raw)
+                self._send(status, payload, content_type, {**headers, **extra})
             elif path.startswith(("/checkout/", "/_sandbox")):
                 handler = pages.handle if path.startswith("/checkout/") else control.handle
                 status, payload, content_type, extra = handler(sandbox, method, path, raw)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from donations import stripe_gateway as gateway
 from donations.models import Outcome, StripeEvent
-from donations.services import fulfilment
+from donations.services import actions, fulfilment
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ HANDLERS: dict[str, Handler] = {
         "invoice",
         facts=fulfilment.invoice_failure_facts,
     ),
+    "invoice.payment_action_required": Handler(gateway.Invoice.from_stripe, actions.invoice_action_required, "invoice"),
     "customer.subscription.updated": Handler(
         gateway.Subscription.from_stripe,
         fulfilment.subscription_updated,

@@ -161,3 +161,38 @@ def test_dashboard_offers_dunning_buttons(api: Api, sandbox) -> None:
     )
     assert response.status_code == 303
     assert "Renew as usual" in requests.get(f"{sandbox.url}/_sandbox/", timeout=5).text
+
+
+def test_a_renewal_that_needs_3d_secure_waits_on_the_hosted_invoice_page_until_retried(
+    api: Api, sandbox, receiver
+) -> None:
+    sub = subscription(api, sandbox)
+    receiver.clear()
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", {"outcome": "requires_action"}, timeout=5
+    )
+    assert response.status_code == 200
+    assert receiver.types() == ["invoice.created", "payment_intent.requires_action", "invoice.payment_action_required"]
+    intent = receiver.events()[1]["data"]["object"]
+    invoice = receiver.events()[2]["data"]["object"]
+    assert intent["status"] == "requires_action" and intent["next_action"]["type"] == "use_stripe_sdk"
+    assert (invoice["status"], invoice["amount_paid"]) == ("open", 0)
+    assert invoice["hosted_invoice_url"] == f"{sandbox.url}/invoice/{invoice['id']}"
+    assert api.ok("get", f"subscriptions/{sub['id']}")["status"] == "active"
+    page = requests.get(invoice["hosted_invoice_url"], timeout=5)
+    assert page.status_code == 200 and "Confirm the payment" in page.text and "TEST MODE" in page.text
+    receiver.clear()
+    sandbox.retry_invoice(invoice["id"], "paid")
+    assert receiver.types()[0] == "invoice.paid"
+    assert api.ok("get", f"invoices/{invoice['id']}")["status"] == "paid"
+    assert api.ok("get", f"payment_intents/{intent['id']}")["status"] == "succeeded"
+
+
+def test_the_hosted_invoice_page_confirms_the_payment(api: Api, sandbox, receiver) -> None:
+    sub = subscription(api, sandbox)
+    invoice = sandbox.advance(sub["id"], "requires_action")
+    receiver.clear()
+    confirmed = requests.post(f"{invoice['hosted_invoice_url']}/pay", timeout=5)
+    assert confirmed.status_code == 200 and "paid" in confirmed.text
+    assert receiver.types()[0] == "invoice.paid"
+    assert requests.get(f"{sandbox.url}/invoice/in_nope", timeout=5).status_code == 404
