@@ -182,16 +182,26 @@ def invoice_facts(invoice: gateway.Invoice) -> dict[str, Any]:
 
     Stripe is asked only about an invoice of a pledge the portal knows: another product's invoices, deleted ones
     and Stripe's example events are not ours, and asking about them would fail on every delivery."""
-    intent_id = invoice.payment_intent_id
-    if not intent_id and _known(stripe_subscription_id=invoice.subscription_id, reference=invoice.reference):
-        intent_id = gateway.invoice_payment_intent(invoice.id)
-    return {"intent_id": intent_id}
+    if not _known(stripe_subscription_id=invoice.subscription_id, reference=invoice.reference):
+        return {"intent_id": invoice.payment_intent_id, "current": None}
+    intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
+    current = gateway.subscription_retrieve(invoice.subscription_id) if invoice.subscription_id else None
+    return {"intent_id": intent_id, "current": current}
 
 
-def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event_id: str = "") -> Outcome:
+def invoice_paid(
+    *,
+    invoice: gateway.Invoice,
+    intent_id: str,
+    source: str,
+    event_id: str = "",
+    current: gateway.Subscription | None = None,
+) -> Outcome:
     """Each paid invoice of a monthly gift is one payment (its payment intent kept, for refunds).
 
-    `intent_id` is what invoice_facts found, asked before the transaction."""
+    `intent_id` and `current` (the subscription as Stripe has it now) are what invoice_facts found, asked before the
+    transaction. The money is always recorded; the gift is active again unless Stripe says the subscription is past
+    due now (an older month's payment arriving after a newer month failed)."""
     with transaction.atomic():
         pledge = _invoice_pledge(invoice)
         if pledge is None or pledge.frequency != Frequency.MONTHLY:
@@ -210,7 +220,13 @@ def invoice_paid(*, invoice: gateway.Invoice, intent_id: str, source: str, event
             currency=invoice.currency or pledge.currency,
             paid_at=invoice.paid_at,
         )
-        return _move(pledge, S.ACTIVE, source=source, event_id=event_id)
+        if current is None or SUBSCRIPTION_STATUS.get(current.status) != S.PAST_DUE:
+            return _move(pledge, S.ACTIVE, source=source, event_id=event_id)
+        if pledge.status != S.PAST_DUE:  # the failure's own events will move it
+            return Outcome.ALREADY
+        note = f"invoice {invoice.id} paid late; {_subscription_state(current)}"
+        pledge_note(pledge=pledge, note=note, source=source, stripe_event_id=event_id)
+        return Outcome.NOTED
 
 
 # Stripe's subscription status, as the pledge's. `unpaid` (Stripe stopped retrying; later invoices stay open) and

@@ -197,3 +197,23 @@ def test_a_declined_renewal_and_its_failed_retry_are_in_the_history_with_their_r
     deliver(client, new_events(stripe_sandbox))
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.ACTIVE and Payment.objects.count() == 2
+
+
+def test_a_late_payment_of_an_older_month_leaves_a_past_due_gift_past_due(
+    client, stripe_sandbox, giving_org_with_program
+):
+    """Month two is paid but its events come late, after month three failed: the money is recorded, and the gift
+    stays past due, as Stripe's subscription says."""
+    pledge, first = start_monthly_gift(client, stripe_sandbox, giving_org_with_program)
+    deliver(client, list(first.values()))
+    pledge.refresh_from_db()
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="paid")
+    paid_month = new_events(stripe_sandbox)  # held back: Stripe delivers these late
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PAST_DUE
+    deliver(client, paid_month)  # invoice.paid of month two, late
+    pledge.refresh_from_db()
+    assert stripe_sandbox.store.get("subscription", pledge.stripe_subscription_id)["status"] == "past_due"
+    assert pledge.status == PledgeStatus.PAST_DUE and Payment.objects.count() == 2
