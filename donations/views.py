@@ -6,12 +6,11 @@ import uuid
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common import ratelimit
@@ -111,23 +110,16 @@ def _with_submission_key(request: HttpRequest):
     return data
 
 
-def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
-    """Django's CSRF check, for the one step of giving that writes (the confirmation)."""
-    return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, _csrf_checked, (), {})
-
-
-def _csrf_checked(request: HttpRequest) -> None:  # a view without csrf_exempt, for the check above
-    return None
-
-
 # The Give form on a public page carries no CSRF token, so that page is the same for every visitor (and cached):
 # its steps before the confirmation (review, "Change something", a currency switch) write nothing. The review page
 # carries the token, and the confirmation, which starts a pledge, is checked as strictly as any other POST.
 @csrf_exempt
-@require_POST
 def give(request: HttpRequest, slug: str) -> HttpResponse:
-    if "confirm" in request.POST and (refusal := _csrf_refusal(request)) is not None:
-        return refusal
+    return (_give_confirmed if "confirm" in request.POST else _give)(request, slug)
+
+
+@require_POST
+def _give(request: HttpRequest, slug: str) -> HttpResponse:
     organization = _giving_organization(slug)
     data = _with_submission_key(request)
     if "update" in data:  # a currency button: the same form in that currency, as typed
@@ -163,6 +155,9 @@ def give(request: HttpRequest, slug: str) -> HttpResponse:
         return _form_page(request, organization, fresh, status=409)
     _remember(request, pledge)
     return _checkout_or_retry(request, pledge)
+
+
+_give_confirmed = csrf_protect(_give)
 
 
 @require_POST

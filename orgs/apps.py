@@ -19,4 +19,6 @@ class OrgsConfig(AppConfig):
         for model in self.get_models():
             post_save.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
             post_delete.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-del-{model.__name__}")
-        m2m_changed.connect(public_pages_changed, dispatch_uid="pagecache-m2m")
+            for field in model._meta.many_to_many:  # an organization's causes, regions, sources
+                through = field.remote_field.through
+                m2m_changed.connect(public_pages_changed, sender=through, dispatch_uid=f"pagecache-m2m-{through}")
