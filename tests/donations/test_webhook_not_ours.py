@@ -20,7 +20,7 @@ from tests.donations.webhook_helpers import WEBHOOK_URL, event, post_event, sign
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"  # ../shared/stripe
+FIXTURES = Path(__file__).resolve().parents[1] / "stripe_sandbox" / "fixtures3.json"  # a copy of ../shared/stripe's
 
 # The resource each handled type carries.
 HANDLED_RESOURCE = {

@@ -2,10 +2,10 @@
 
 Two references, both Stripe's own: the official SDK's typed class for the object (the pinned ``stripe`` package
 ships one per resource, with ``Literal``-valued attributes and nested classes) and Stripe's example object per
-resource (``../shared/stripe/fixtures3.json``). An object fails on a field neither knows (unknown), a field the
-example has but the object lacks (missing), a value of the wrong type, ``null`` where the SDK does not allow it,
-and a value outside an enum (the SDK's ``Union[Literal[...], str]`` is read as the ``Literal`` alone: the ``str``
-is the SDK's tolerance of future values, not a licence to invent them).
+resource (``fixtures3.json`` here, a copy of ``../shared/stripe/fixtures3.json``). An object fails on a field
+neither knows (unknown), a field the example has but the object lacks (missing), a value of the wrong type,
+``null`` where the SDK does not allow it, and a value outside an enum (the SDK's ``Union[Literal[...], str]`` is
+read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future values, not a licence to invent them).
 
 Every flow the sandbox supports runs once (one-off and monthly Checkout, delayed payments, declines, renewals
 paid, failed and retried, refunds, Connect transfers, application fees and reversals, subscription updates and
@@ -36,7 +36,8 @@ from stripe_sandbox.state import PREFIXES
 
 from .conftest import ACCOUNT, KEY, SECRET, Receiver, pay
 
-FIXTURES = json.loads((Path(__file__).resolve().parents[3] / "shared/stripe/fixtures3.json").read_text())["resources"]
+# A copy of ../shared/stripe/fixtures3.json (MIT, fixtures3.LICENSE), so a clone tests alone.
+FIXTURES = json.loads((Path(__file__).resolve().parent / "fixtures3.json").read_text())["resources"]
 
 # Known gaps, each with why it is not fixed here. The test prints them; an entry that no longer fails is an error
 # (so the list shrinks with the sandbox). Format: "<object kind>: <message as the checker words it>".
