@@ -306,6 +306,73 @@ class Refund(models.Model):
         return bool(self.transfer_reversal_id)
 
 
+class DisputeQuerySet(models.QuerySet["Dispute"]):
+    def open(self) -> "DisputeQuerySet":
+        """Disputes Stripe has not closed yet: the money is in question (or already withdrawn) until they close."""
+        return self.exclude(status__in=Dispute.CLOSED)
+
+    def lost(self) -> "DisputeQuerySet":
+        return self.filter(status=Dispute.Status.LOST)
+
+
+class Dispute(models.Model):
+    """A cardholder's dispute of a payment's charge (Stripe's `dp_` object), one record per dispute.
+
+    Its status follows Stripe's dispute statuses. While open, the disputed amount is in question; when lost, it is
+    gone (not received); when won, it counts again.
+    """
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", _("inquiry: needs response")
+        WARNING_UNDER_REVIEW = "warning_under_review", _("inquiry: under review")
+        WARNING_CLOSED = "warning_closed", _("inquiry: closed")
+        NEEDS_RESPONSE = "needs_response", _("needs response")
+        UNDER_REVIEW = "under_review", _("under review")
+        WON = "won", _("won")
+        LOST = "lost", _("lost")
+        PREVENTED = "prevented", _("prevented")
+
+    CLOSED = (Status.WARNING_CLOSED, Status.WON, Status.LOST, Status.PREVENTED)
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("payment"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("organization")
+    )
+    stripe_dispute_id = models.CharField(_("stripe dispute id"), max_length=255, unique=True)
+    stripe_charge_id = models.CharField(_("stripe charge id"), max_length=255, blank=True)
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=50, blank=True)
+    evidence_due_by = models.DateTimeField(_("evidence due by"), null=True, blank=True)
+    funds_withdrawn_at = models.DateTimeField(_("funds withdrawn at"), null=True, blank=True)
+    funds_reinstated_at = models.DateTimeField(_("funds reinstated at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    staff_notified_at = models.DateTimeField(_("staff emailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["organization", "opened_at"], name="dispute_org_opened_at")]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_dispute_id} {format_money(self.amount, self.currency)}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED
+
+
 class ActionRequiredQuerySet(models.QuerySet):
     def awaiting(self) -> "ActionRequiredQuerySet":
         """Months still waiting for the donor: the invoice is not paid (no payment for it) and the gift runs."""
