@@ -433,6 +433,8 @@ class Outcome(enum.StrEnum):
     SUBSCRIPTION_IGNORED = "ignored: subscription {status}"
     UNPROCESSABLE = "unprocessable: {reason}"  # signed, but not an event the portal can read; kept for staff
     MISMATCH = "flagged: {detail}"  # an amount or currency that is not the pledge's: not accepted as paid
+    DISPUTE = "dispute {id}: {status}"  # a dispute recorded or moved on (see services.disputes)
+    DISPUTE_UNCHANGED = "dispute {id}: nothing new"  # a repeated or late event for a dispute: nothing changes
 
 
 class StripeEvent(models.Model):
