@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -377,14 +377,12 @@ class DisputeAdmin(ReadOnlyAdmin):
         "dashboard_link",
     ]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_ordering(self, request: HttpRequest) -> list:
+        """Open disputes first, the nearest evidence deadline at the top; then closed ones."""
         closed_last = Case(
             When(status__in=Dispute.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
         )
-        return super().get_queryset(request).annotate(closed_last=closed_last)
-
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return ["closed_last", "evidence_due_by", "-opened_at"]
+        return [closed_last.asc(), F("evidence_due_by").asc(nulls_last=True), "-opened_at"]
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: Dispute) -> str:

@@ -9,8 +9,8 @@ read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future valu
 
 Every flow the sandbox supports runs once (one-off and monthly Checkout, delayed payments, declines, renewals
 paid, failed and retried, refunds, Connect transfers, application fees and reversals, subscription updates and
-cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK receives, every delivered webhook and every event in the sandbox's
-own log is checked.
+cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK receives,
+every delivered webhook and every event in the sandbox's own log is checked.
 """
 
 from __future__ import annotations
