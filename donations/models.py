@@ -192,6 +192,13 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
         )
         return self.annotate(refunded_total=Subquery(refunded))
 
+    def with_dispute(self) -> "PaymentQuerySet":
+        """Annotate `dispute_status` and `dispute_amount`: the payment's latest dispute (None when it has none)."""
+        latest = Dispute.objects.filter(payment=OuterRef("pk")).order_by("-opened_at", "-pk")
+        return self.annotate(
+            dispute_status=Subquery(latest.values("status")[:1]), dispute_amount=Subquery(latest.values("amount")[:1])
+        )
+
 
 class Payment(models.Model):
     """Money that moved: a single gift's charge or one monthly invoice."""
