@@ -33,7 +33,9 @@ def dispute_staff(db):
 
 def _paid_gift(client, sandbox, org, on_commit, **overrides) -> Payment:
     data = give_data(donor_name=DONOR_NAME, donor_email=DONOR_EMAIL, **overrides)
-    client.post(f"/donations/give/{org.slug}/", data)
+    before = Pledge.objects.count()
+    response = client.post(f"/donations/give/{org.slug}/", data)
+    assert Pledge.objects.count() == before + 1, response.status_code
     pledge = Pledge.objects.order_by("-pk").first()
     pay_on_checkout_page(pledge.stripe_checkout_url)
     with on_commit():
@@ -281,3 +283,31 @@ def test_staff_clear_a_stripe_mismatch_flag_and_the_history_keeps_who(
     )
     superuser_client.post("/admin/donations/pledge/", form)  # again: nothing to clear, nothing written
     assert PledgeTransition.objects.filter(pledge=pledge).count() == 1
+
+
+def test_report_counts_disputes_from_stripe_per_currency(client, stripe_sandbox, giving_org, on_commit):
+    from django.test import Client
+
+    from reports import disputes, selectors
+
+    lost = _paid_gift(client, stripe_sandbox, giving_org, on_commit, submission_key="e" * 32)
+    won = _paid_gift(client, stripe_sandbox, giving_org, on_commit, submission_key="f" * 32)
+    krw = _paid_gift(
+        client, stripe_sandbox, giving_org, on_commit, submission_key="a" * 32, currency="KRW", amount_choice="50000"
+    )
+    for payment, outcome in ((lost, "lost"), (won, "won"), (krw, None)):
+        opened = stripe_sandbox.open_dispute(_charge_id(stripe_sandbox, payment), "chargeback", "fraudulent")
+        if outcome:
+            stripe_sandbox.close_dispute(opened["id"], outcome)
+    with on_commit():
+        deliver(client, new_events(stripe_sandbox))
+    filters = selectors.ReportFilters.default()
+    rows = disputes.with_disputes(
+        selectors.report_totals(giving_org, filters), disputes.dispute_totals(giving_org, filters)
+    )
+    figures = {r.currency: (r.received, r.lost_to_disputes, r.under_dispute, r.net) for r in rows}
+    assert figures == {"USD": (5000, 2500, 0, 2500), "KRW": (50000, 0, 50000, 50000)}
+    member = Client(HTTP_HOST="127.0.0.1")
+    member.force_login(factories.member(organization=giving_org))
+    page = member.get(f"/reports/{giving_org.slug}/").text
+    assert "Lost to disputes" in page and DONOR_NAME not in page and DONOR_EMAIL not in page
