@@ -311,3 +311,33 @@ def test_report_counts_disputes_from_stripe_per_currency(client, stripe_sandbox,
     member.force_login(factories.member(organization=giving_org))
     page = member.get(f"/reports/{giving_org.slug}/").text
     assert "Lost to disputes" in page and DONOR_NAME not in page and DONOR_EMAIL not in page
+
+
+def test_dispute_list_query_count_does_not_grow_and_payment_page_shows_its_disputes(superuser_client, giving_org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            payment = factories.payment(pledge=factories.pledge(organization=giving_org, status="paid"))
+            Dispute.objects.create(
+                payment=payment,
+                organization=giving_org,
+                stripe_dispute_id=f"dp_{payment.stripe_id}",
+                amount=payment.amount,
+                currency=payment.currency,
+                status="needs_response",
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert superuser_client.get("/admin/donations/dispute/").status_code == 200
+        return len(queries)
+
+    add(2)
+    few = count()
+    add(30)
+    assert count() == few
+    dispute = Dispute.objects.first()
+    page = superuser_client.get(f"/admin/donations/payment/{dispute.payment_id}/change/").content.decode()
+    assert dispute.stripe_dispute_id in page and f"/admin/donations/dispute/{dispute.pk}/change/" in page
