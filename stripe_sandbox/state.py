@@ -40,6 +40,8 @@ PREFIXES = {
     "trr_": "transfer_reversal",
     "fee_": "application_fee",
     "fr_": "fee_refund",
+    "dp_": "dispute",
+    "txn_": "balance_transaction",
 }
 
 
