@@ -18,6 +18,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
+from common.second_factor import second_factor_verified
 from donations import stripe_gateway as gateway
 from donations.models import (
     ActionRequired,
@@ -218,8 +219,13 @@ class PledgeAdmin(ReadOnlyAdmin):
         return _refund_links(Refund.objects.filter(payment__pledge=obj).order_by("refunded_at"))
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view."""
-        return request.user.has_perm("donations.change_pledge")
+        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view,
+        and a session signed in with the second factor."""
+        return request.user.has_perm("donations.change_pledge") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        """Exports carry donors' names and emails: a session signed in with the second factor."""
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(
         description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"), permissions=["money_action"]
@@ -238,7 +244,7 @@ class PledgeAdmin(ReadOnlyAdmin):
                 )
         self.message_user(request, ngettext("%d monthly gift stopped.", "%d monthly gifts stopped.", stopped) % stopped)
 
-    @admin.action(description=_("Export the selected pledges as CSV"))
+    @admin.action(description=_("Export the selected pledges as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("created_at")
@@ -365,7 +371,10 @@ class PaymentAdmin(ReadOnlyAdmin):
         return format_money(obj.refunded_total, obj.currency) if obj.refunded_total else ""
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("donations.change_payment")
+        return request.user.has_perm("donations.change_payment") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(description=_("Refund the selected payment (full or partial)"), permissions=["money_action"])
     def refund(self, request: HttpRequest, queryset: QuerySet):
@@ -434,7 +443,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             request, ngettext("%d receipt queued.", "%d receipts queued.", queryset.count()) % queryset.count()
         )
 
-    @admin.action(description=_("Export the selected payments as CSV"))
+    @admin.action(description=_("Export the selected payments as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("paid_at")

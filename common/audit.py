@@ -1,0 +1,72 @@
+"""The audit trail of staff actions (django-auditlog): who changed what, and when, on organizations and money.
+
+What is recorded: changes made in a staff member's request (the admin, its actions, reports), with that person as
+the actor. Changes made by donors, Stripe's webhooks, tasks and commands are not: they have their own records
+(each pledge's status history, the Stripe event log). Each app registers its models in its AppConfig.ready with
+`audit_register`; writes that send no model signal (queryset updates) record themselves with `audit_changes`.
+
+Never donors' personal data: models holding it register an allow-list of fields (the pledge: its status), so a
+donor's name, email, dedication or Stripe customer id is never copied into the trail, where erasing the pledge's
+copy would not reach it.
+"""
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+
+from auditlog.context import disable_auditlog, set_actor
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from auditlog.signals import pre_log
+from django.db.models import Model
+
+_staff_actor: ContextVar = ContextVar("portal_audit_staff_actor", default=None)
+
+
+class StaffAuditMiddleware:
+    """A staff member's request writes the trail with them as the actor; any other request writes nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not (user.is_authenticated and user.is_staff):
+            with disable_auditlog():
+                return self.get_response(request)
+        token = _staff_actor.set(user)
+        try:
+            with set_actor(user):
+                return self.get_response(request)
+        finally:
+            _staff_actor.reset(token)
+
+
+def _only_staff_actions(sender, **kwargs) -> bool:
+    """auditlog's pre_log: False (write nothing) outside a staff member's request (commands, tasks, tests)."""
+    return _staff_actor.get() is not None
+
+
+pre_log.connect(_only_staff_actions, dispatch_uid="portal-audit-only-staff")
+
+
+def audit_register(model: type[Model], *, include_fields: Iterable[str] = (), m2m_fields: Iterable[str] = ()) -> None:
+    """Record staff's changes to `model`: every field, or only `include_fields` (for models with personal data)."""
+    auditlog.register(
+        model,
+        include_fields=list(include_fields) or None,
+        exclude_fields=["updated_at"],  # changes with every save; the entry has its own time
+        m2m_fields=set(m2m_fields) or None,
+    )
+
+
+def audit_changes(instance: Model, changes: dict[str, tuple[object, object]]) -> None:
+    """Record a staff change that sent no model signal (a queryset update): {field: (before, after)}."""
+    if _staff_actor.get() is None:
+        return
+    changed = {name: [_text(old), _text(new)] for name, (old, new) in changes.items() if old != new}
+    if changed:
+        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed, actor=_staff_actor.get())
+
+
+def _text(value: object) -> str:
+    return "None" if value is None else str(getattr(value, "pk", value))
