@@ -78,7 +78,8 @@ class ThrottledOTPAdminAuthenticationForm(ThrottledSignIn, OTPAdminAuthenticatio
     django-otp's own growing delay per device, so codes cannot be guessed faster than passwords.
     """
 
-    counted_failures = frozenset({"invalid_login", "invalid_token"})
+    # A wrong code, or one tried while django-otp's own delay after a wrong code runs (that refusal has no code).
+    counted_failures = frozenset({"invalid_login", "invalid_token", None})
     otp_token = forms.CharField(
         label=_("Code from your authenticator app"),
         required=False,

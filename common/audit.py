@@ -18,6 +18,7 @@ from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import pre_log
 from django.db.models import Model
+from django.db.models.signals import m2m_changed
 
 _staff_actor: ContextVar = ContextVar("portal_audit_staff_actor", default=None)
 
@@ -55,8 +56,21 @@ def audit_register(model: type[Model], *, include_fields: Iterable[str] = (), m2
         model,
         include_fields=list(include_fields) or None,
         exclude_fields=["updated_at"],  # changes with every save; the entry has its own time
-        m2m_fields=set(m2m_fields) or None,
     )
+    for name in m2m_fields:  # auditlog's own many-to-many receiver skips pre_log: this one asks for staff first
+        through = getattr(model, name).through
+        m2m_changed.connect(_m2m_receiver(name), sender=through, weak=False, dispatch_uid=f"portal-audit-{through}")
+
+
+def _m2m_receiver(field_name: str):
+    def record(sender, instance, action, model, pk_set, **kwargs) -> None:
+        if _staff_actor.get() is None or action not in ("post_add", "post_remove") or not pk_set:
+            return
+        operation = "add" if action == "post_add" else "delete"
+        changed = model._base_manager.filter(pk__in=pk_set)
+        LogEntry.objects.log_m2m_changes(changed, instance, operation, field_name, actor=_staff_actor.get())
+
+    return record
 
 
 def audit_changes(instance: Model, changes: dict[str, tuple[object, object]]) -> None:

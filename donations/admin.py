@@ -3,6 +3,7 @@
 import json
 import uuid
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -142,7 +143,7 @@ class StripeMismatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ReadOnlyAdmin):
+class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "organization",
@@ -483,7 +484,7 @@ def parse_amount_for_refund(text: str, code: str) -> int:
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "stripe_refund_id",
         "organization",

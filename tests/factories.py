@@ -7,13 +7,14 @@ from django.contrib.auth import get_user_model
 from orgs.models import Cause, Figure, Organization, Program, Region, Source
 
 _seq = itertools.count(1)
+PASSWORD = "a-long-test-password"  # noqa: S105 - every test account's
 
 
 def user(**fields):
     n = next(_seq)
     fields.setdefault("username", f"user{n}")
     fields.setdefault("email", f"user{n}@example.org")
-    password = fields.pop("password", "a-long-test-password")
+    password = fields.pop("password", PASSWORD)
     account = get_user_model()(**fields)
     account.set_password(password)
     account.save()
