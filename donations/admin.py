@@ -543,11 +543,12 @@ class StripeEventAdmin(ReadOnlyAdmin):
     readonly_fields = ["event_id", "type", "created", "received_at", "outcome", "payload_pretty"]
     exclude = ["payload"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the payload's wrapping, without an inline style (CSP)
+
     @admin.display(description=_("payload"))
     def payload_pretty(self, obj: StripeEvent) -> str:
-        return format_html(
-            "<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True)
-        )
+        return format_html('<pre class="stripe-payload">{}</pre>', json.dumps(obj.payload, indent=2, sort_keys=True))
 
 
 def charge_payment_intents(charge_id: str) -> list[str]:
