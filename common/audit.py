@@ -13,12 +13,13 @@ copy would not reach it.
 from collections.abc import Iterable
 from contextvars import ContextVar
 
-from auditlog.context import disable_auditlog, set_actor
+from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import pre_log
+from django.conf import settings
 from django.db.models import Model
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_save
 
 _staff_actor: ContextVar = ContextVar("portal_audit_staff_actor", default=None)
 
@@ -30,14 +31,16 @@ class StaffAuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if not (user.is_authenticated and user.is_staff):
+        # Without a session cookie nobody is signed in: asking request.user would read the session and add
+        # "Vary: Cookie" to the public pages that the page cache serves the same to everyone.
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        user = request.user if signed_in else None
+        if not (user is not None and user.is_authenticated and user.is_staff):
             with disable_auditlog():
                 return self.get_response(request)
         token = _staff_actor.set(user)
         try:
-            with set_actor(user):
-                return self.get_response(request)
+            return self.get_response(request)
         finally:
             _staff_actor.reset(token)
 
@@ -47,7 +50,17 @@ def _only_staff_actions(sender, **kwargs) -> bool:
     return _staff_actor.get() is not None
 
 
+def _staff_as_actor(sender, instance: LogEntry, **kwargs) -> None:
+    """Every entry names the staff member whose request wrote it (one receiver for all threads, unlike auditlog's
+    set_actor, which connects a receiver per request)."""
+    actor = _staff_actor.get()
+    if actor is not None and instance.actor_id is None:
+        instance.actor = actor
+        instance.actor_email = getattr(actor, "email", None)
+
+
 pre_log.connect(_only_staff_actions, dispatch_uid="portal-audit-only-staff")
+pre_save.connect(_staff_as_actor, sender=LogEntry, dispatch_uid="portal-audit-staff-actor")
 
 
 def audit_register(model: type[Model], *, include_fields: Iterable[str] = (), m2m_fields: Iterable[str] = ()) -> None:
@@ -68,7 +81,7 @@ def _m2m_receiver(field_name: str):
             return
         operation = "add" if action == "post_add" else "delete"
         changed = model._base_manager.filter(pk__in=pk_set)
-        LogEntry.objects.log_m2m_changes(changed, instance, operation, field_name, actor=_staff_actor.get())
+        LogEntry.objects.log_m2m_changes(changed, instance, operation, field_name)
 
     return record
 
@@ -79,7 +92,7 @@ def audit_changes(instance: Model, changes: dict[str, tuple[object, object]]) ->
         return
     changed = {name: [_text(old), _text(new)] for name, (old, new) in changes.items() if old != new}
     if changed:
-        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed, actor=_staff_actor.get())
+        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed)
 
 
 def _text(value: object) -> str:

@@ -96,3 +96,14 @@ def test_causes_and_regions_staff_change_are_recorded_and_the_loaders_are_not(su
     assert entry.changes_dict["causes"]["operation"] == "delete" and entry.changes_dict["causes"]["objects"] == [
         str(rescue)
     ]
+
+
+def test_the_audit_trail_leaves_cached_public_pages_the_same_for_everyone(client):
+    """Finding out whether a request is staff's must not read the session of a visitor who has none: that would
+    make the page cache's responses vary on Cookie."""
+    from django.test import Client
+
+    factories.organization(name="Cached Org")
+    client.get("/")
+    again = Client(HTTP_HOST="127.0.0.1").get("/")
+    assert "Cookie" not in again.headers.get("Vary", "")
