@@ -6,6 +6,7 @@ import json
 import pytest
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.conf import settings
 
 from common.audit import StaffAuditMiddleware
 from donations.models import Dispute, Pledge, PledgeStatus, Refund
@@ -15,6 +16,13 @@ from tests.donations.test_admin_money import _action, _paid_gift, _refund
 pytestmark = pytest.mark.django_db
 
 DONOR_FIELDS = {"donor_name", "donor_email", "dedication", "stripe_customer_id"}
+
+
+def _staff_request(rf, user):
+    """A request of a signed-in staff member, as the audit middleware sees it (a session cookie, the user)."""
+    request = rf.get("/admin/", HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=signed-in")
+    request.user = user
+    return request
 
 
 def _trail_text() -> str:
@@ -77,8 +85,7 @@ def test_the_trail_never_copies_a_donors_personal_data(superuser, rf):
         pledge.save()
         return None
 
-    request = rf.get("/admin/")
-    request.user = superuser
+    request = _staff_request(rf, superuser)
     StaffAuditMiddleware(staff_edit)(request)
     (entry,) = LogEntry.objects.get_for_object(pledge)
     assert entry.actor == superuser and set(entry.changes_dict) == {"status"}
@@ -98,8 +105,7 @@ def test_disputes_are_registered_and_recorded_only_for_staff(superuser, rf):
     def staff_records(request):
         Dispute.objects.create(stripe_dispute_id="dp_staff", status="needs_response", **fields)
 
-    request = rf.get("/admin/")
-    request.user = superuser
+    request = _staff_request(rf, superuser)
     StaffAuditMiddleware(staff_records)(request)
     (entry,) = LogEntry.objects.all()
     assert entry.actor == superuser and entry.object_repr.startswith("dp_staff")
