@@ -94,6 +94,10 @@ class ThrottledOTPAdminAuthenticationForm(ThrottledSignIn, OTPAdminAuthenticatio
             chosen = devices[0] if len(devices) == 1 else None
         return chosen
 
+    def _update_form(self, user) -> None:
+        """django-otp's, less its echo of the password into the page after a wrong code: staff type it again."""
+        self.fields["otp_device"].widget.choices = self.device_choices(user)
+
     @property
     def device_count(self) -> int:
         """How many devices the user who got the password right has (the page offers a choice when more than one)."""

@@ -52,6 +52,7 @@ def test_a_wrong_or_missing_code_is_refused(superuser, code):
     response = _sign_in(client, superuser, code)
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+    assert factories.PASSWORD not in response.text  # the page does not echo the right password back
     assert client.get("/admin/").status_code == 302
 
 
