@@ -3,6 +3,7 @@
 import json
 import uuid
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
+from common.second_factor import second_factor_verified
 from donations import stripe_gateway as gateway
 from donations.models import (
     ActionRequired,
@@ -149,7 +151,7 @@ class StripeMismatchFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ReadOnlyAdmin):
+class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "organization",
@@ -231,8 +233,13 @@ class PledgeAdmin(ReadOnlyAdmin):
         return _dispute_links(Dispute.objects.filter(payment__pledge=obj).order_by("opened_at"))
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view."""
-        return request.user.has_perm("donations.change_pledge")
+        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view,
+        and a session signed in with the second factor."""
+        return request.user.has_perm("donations.change_pledge") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        """Exports carry donors' names and emails: a session signed in with the second factor."""
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(
         description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"), permissions=["money_action"]
@@ -266,7 +273,7 @@ class PledgeAdmin(ReadOnlyAdmin):
             ngettext("%d Stripe mismatch flag cleared.", "%d Stripe mismatch flags cleared.", cleared) % cleared,
         )
 
-    @admin.action(description=_("Export the selected pledges as CSV"))
+    @admin.action(description=_("Export the selected pledges as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("created_at")
@@ -496,7 +503,10 @@ class PaymentAdmin(ReadOnlyAdmin):
         return format_money(obj.refunded_total, obj.currency) if obj.refunded_total else ""
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("donations.change_payment")
+        return request.user.has_perm("donations.change_payment") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(description=_("Refund the selected payment (full or partial)"), permissions=["money_action"])
     def refund(self, request: HttpRequest, queryset: QuerySet):
@@ -565,7 +575,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             request, ngettext("%d receipt queued.", "%d receipts queued.", queryset.count()) % queryset.count()
         )
 
-    @admin.action(description=_("Export the selected payments as CSV"))
+    @admin.action(description=_("Export the selected payments as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("paid_at")
@@ -605,7 +615,7 @@ def parse_amount_for_refund(text: str, code: str) -> int:
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "stripe_refund_id",
         "organization",
@@ -664,11 +674,12 @@ class StripeEventAdmin(ReadOnlyAdmin):
     readonly_fields = ["event_id", "type", "created", "received_at", "outcome", "payload_pretty"]
     exclude = ["payload"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the payload's wrapping, without an inline style (CSP)
+
     @admin.display(description=_("payload"))
     def payload_pretty(self, obj: StripeEvent) -> str:
-        return format_html(
-            "<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True)
-        )
+        return format_html('<pre class="stripe-payload">{}</pre>', json.dumps(obj.payload, indent=2, sort_keys=True))
 
 
 def charge_payment_intents(charge_id: str) -> list[str]:

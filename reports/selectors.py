@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
+from common.second_factor import second_factor_verified
 from donations.models import ActionRequired, Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
 
@@ -512,10 +513,11 @@ REPORT_PERMISSION = "donations.view_pledge"
 
 
 def member_organizations(user) -> QuerySet[Organization]:
-    """The organizations whose reports this user may read: all for staff allowed to view pledges, their
-    memberships otherwise (a staff account without the permission is like anyone else)."""
+    """The organizations whose reports this user may read: all for staff allowed to view pledges who signed in with
+    their second factor, their memberships otherwise (a staff account without the permission, or not verified, is
+    like anyone else)."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    if user.is_staff and user.has_perm(REPORT_PERMISSION):
+    if user.is_staff and user.has_perm(REPORT_PERMISSION) and second_factor_verified(user):
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)

@@ -71,9 +71,7 @@ def staff_with_view_pledge(db):
 def staff_with_view_pledge_client(staff_with_view_pledge):
     from django.test import Client
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(staff_with_view_pledge)
-    return client
+    return factories.sign_in(Client(HTTP_HOST="127.0.0.1"), staff_with_view_pledge, verified=True)
 
 
 @pytest.mark.parametrize(
