@@ -232,7 +232,10 @@ COUNTRIES = {
 
 _HANGUL = "가-힣"
 _NUM = r"\d{1,5}(?:-\d{1,5})?"
-_NOT_AFTER = rf"(?![\d{_HANGUL}%])"  # a road number, not "2시간" or "3명"
+# A road number, not a count: "2시간", "3명", "5 km" are not addresses.
+_NOT_AFTER = (
+    r"(?!\d|\s?(?:시|분|초|년|월|일|명|개|번|가지|차례|배|살|세|층|원|달러|권|건|회|주|박|곳|채|대|마리|편|장|km|kg|%))"
+)
 
 PATTERNS: list[tuple[str, re.Pattern]] = [
     # Coordinates: decimal pairs, degrees (not temperatures), DMS, Korean latitude/longitude words, plus codes.
@@ -253,7 +256,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ),
     # Street addresses: Korean road ("세종대로 110", "청계천로4길 12") and lot ("역삼동 123-45", "101동 1203호")
     # addresses; romanized ("Teheran-ro 152", "Jong-ro 1-gil", "Gangnam-gu", "Yeoksam-dong"); English.
-    ("address", re.compile(rf"[{_HANGUL}]+(?:대로|로|길)\s?{_NUM}{_NOT_AFTER}")),
+    ("address", re.compile(rf"[{_HANGUL}]+(?:대로|로|길)\s?(?:\d+번?길\s?)?{_NUM}{_NOT_AFTER}")),
     ("address", re.compile(rf"\d+(?:번길|번가|가길|길)\s?{_NUM}{_NOT_AFTER}")),
     ("address", re.compile(rf"[{_HANGUL}]+(?:동|리|가)\s?\d{{1,5}}-\d{{1,5}}|\d+\s?번지")),
     ("address", re.compile(r"\d+\s?동\s?\d+\s?호")),
