@@ -45,7 +45,7 @@ class UpdateForm(forms.Form):
         self.fields["program"].queryset = organization.programs.filter(active=True)
         for n in PHOTO_SLOTS:
             self.fields[f"photo_{n}"] = forms.FileField(
-                label=_("Photo %(n)d") % {"n": n},
+                label=_("File"),
                 required=False,
                 widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
                 help_text=_(
