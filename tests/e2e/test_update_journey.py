@@ -14,6 +14,7 @@ from orgs.models import Organization
 from orgs.updates.models import Update, UpdateStatus
 from tests import factories
 from tests.e2e.browsing import fill_give_form, label, pay, review, sign_in, snap, to_checkout
+from tests.e2e.test_accessibility import assert_accessible
 from tests.photos import gps_jpeg, metadata_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -60,11 +61,13 @@ def test_an_update_passes_the_gate_waits_for_staff_and_the_delay_then_reaches_op
     manager.get_by_label(label("What photo 1 shows (for people who cannot see it)")).fill("Beds in a bright room")
     manager.locator("fieldset", has_text="Photo 1").get_by_label("No identifiable person is in this photo").check()
     manager.get_by_label(re.compile(r"^\s*This update names no one")).check()
+    assert_accessible(manager)
     snap(manager, JOURNEY, "update-form")
     manager.get_by_role("button", name="Send for review").click()
 
     expect(manager.locator("main")).to_contain_text("“12 Main Street” (a street address)")
     assert Update.objects.count() == 0
+    assert_accessible(manager)
     snap(manager, JOURNEY, "update-refused")
 
     manager.get_by_label(label("Update")).fill("Our new shelter opened for 8 families.")
@@ -72,6 +75,7 @@ def test_an_update_passes_the_gate_waits_for_staff_and_the_delay_then_reaches_op
     manager.get_by_role("button", name="Send for review").click()
     expect(manager.locator("main")).to_contain_text("Your update was sent for review.")
     expect(manager.locator("tbody tr", has_text="A new shelter")).to_contain_text("waiting for staff review")
+    assert_accessible(manager)
     snap(manager, JOURNEY, "updates-list")
 
     update = Update.objects.get()
@@ -116,11 +120,14 @@ def test_an_update_passes_the_gate_waits_for_staff_and_the_delay_then_reaches_op
     expect(updates).to_contain_text("A new shelter")
     expect(updates.locator("img[alt='Beds in a bright room']")).to_be_visible()
     updates.scroll_into_view_if_needed()
+    assert_accessible(public)
     snap(public, JOURNEY, "profile-with-update")
 
     stop = re.search(r"/donations/updates/stop/\S+/", email.body).group(0)
     donor = new_page()
     donor.goto(stop)
+    assert_accessible(donor)
     snap(donor, JOURNEY, "stop-updates")
     donor.get_by_role("button", name="Stop these updates").click()
     expect(donor.locator("main")).to_contain_text("You will receive no more updates from Crossing Borders.")
+    assert_accessible(donor)
