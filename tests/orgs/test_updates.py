@@ -190,6 +190,17 @@ def test_staff_approve_in_the_admin_only_with_every_checklist_item_ticked(superu
     assert update.status == UpdateStatus.APPROVED and update.approved_by == superuser and update.approved_at
 
 
+def test_an_unpublished_photo_is_shown_to_reviewers_only(
+    client, superuser_client, staff_without_permissions_client, org_a, manager_client
+):
+    _post(manager_client)
+    photo = Update.objects.get().photos.get()
+    assert superuser_client.get(f"/updates/photos/{photo.pk}/").status_code == 200
+    assert superuser_client.get(f"/updates/photos/{photo.pk}/")["Cache-Control"] == "private, no-store"
+    assert staff_without_permissions_client.get(f"/updates/photos/{photo.pk}/").status_code == 404
+    assert client.get(f"/updates/photos/{photo.pk}/").status_code == 404
+
+
 def test_staff_without_the_permission_cannot_approve(
     staff_without_permissions_client, staff_without_permissions, org_a
 ):
