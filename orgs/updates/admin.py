@@ -55,9 +55,10 @@ class UpdateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("review"))
     def review_link(self, obj: Update) -> str:
-        if obj.status != UpdateStatus.SUBMITTED:
+        if obj.status not in (UpdateStatus.SUBMITTED, UpdateStatus.APPROVED, UpdateStatus.PUBLISHED):
             return ""
-        return format_html('<a href="{}">{}</a>', reverse("admin:orgs_update_review", args=[obj.pk]), _("Review"))
+        label = _("Review") if obj.status == UpdateStatus.SUBMITTED else _("Take down or return")
+        return format_html('<a href="{}">{}</a>', reverse("admin:orgs_update_review", args=[obj.pk]), label)
 
     def get_urls(self):
         review = path(

@@ -150,20 +150,22 @@ def update_approve(*, update: Update, by: AbstractBaseUser, checked: Iterable[st
 
 
 def update_return(*, update: Update, by: AbstractBaseUser, note: str) -> Update:
-    """Send an update back to its author (not published), with the reviewer's reason."""
+    """Send an update back to its author with the reviewer's reason: before publication, or to take a published
+    one down at once (the save makes the cached public pages stale)."""
     if not (by.is_staff and by.has_perm(APPROVE_PERMISSION)):
         raise ValidationError(_("Only portal staff allowed to approve updates can return one."))
     if not note.strip():
         raise ValidationError(_("Say what the author must change."))
     with transaction.atomic():
         locked = Update.objects.select_for_update().get(pk=update.pk)
-        if locked.status not in (UpdateStatus.SUBMITTED, UpdateStatus.APPROVED):
-            raise ValidationError(_("Only an update not yet published can be returned."))
+        if locked.status not in (UpdateStatus.SUBMITTED, UpdateStatus.APPROVED, UpdateStatus.PUBLISHED):
+            raise ValidationError(_("This update is not waiting for review nor published."))
         locked.status = UpdateStatus.RETURNED
         locked.review_note = note.strip()
         locked.approved_at = None
         locked.approved_by = None
-        locked.save(update_fields=["status", "review_note", "approved_at", "approved_by"])
+        locked.published_at = None
+        locked.save(update_fields=["status", "review_note", "approved_at", "approved_by", "published_at"])
     return locked
 
 

@@ -302,3 +302,14 @@ def test_the_profile_reads_updates_in_a_constant_number_of_queries(client, org_a
         _published(org_a, superuser, title=f"Update {n}")
     with django_assert_num_queries(8):  # the profile's 6, and the updates' regions and photos
         assert client.get("/organizations/alpha/").status_code == 200
+
+
+def test_staff_take_a_published_update_down_at_once(client, superuser_client, org_a, superuser):
+    update = _published(org_a, superuser, title="To take down")
+    assert "To take down" in client.get("/organizations/alpha/").text  # cached for anonymous visitors
+    review = superuser_client.get(f"/admin/orgs/update/{update.pk}/review/")
+    assert 'name="approve"' not in review.text and 'name="return"' in review.text
+    superuser_client.post(f"/admin/orgs/update/{update.pk}/review/", {"note": "A face is visible.", "return": "1"})
+    update.refresh_from_db()
+    assert (update.status, update.published_at) == (UpdateStatus.RETURNED, None)
+    assert "To take down" not in client.get("/organizations/alpha/").text
