@@ -75,6 +75,7 @@ class GiveForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     share_identity = forms.BooleanField(required=False)
+    wants_updates = forms.BooleanField(required=False)
     dedication = forms.CharField(
         label=_("Dedication (optional)"),
         required=False,
@@ -111,6 +112,11 @@ class GiveForm(forms.Form):
         self.fields["share_identity"].help_text = _(
             "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
         ) % {"org": escape(organization.local_name)}  # help text is rendered unescaped by crispy
+        self.fields["wants_updates"].label = _("Email me %(org)s's updates") % {"org": organization.local_name}
+        self.fields["wants_updates"].help_text = _(
+            "Published updates only, sent by the portal: %(org)s never learns who you are. Each email has a link "
+            "to stop them."
+        ) % {"org": escape(organization.local_name)}
         self.fields["cover_fee"].help_text = _(
             "So that %(org)s receives your whole gift. You will see the exact amount before you pay. "
             "The portal takes no tip."
@@ -202,6 +208,7 @@ class GiveForm(forms.Form):
             dedication=data.get("dedication", "").strip(),
             submission_key=data["submission_key"],
             language=language,
+            wants_updates=bool(data.get("wants_updates")),
         )
 
     @classmethod
@@ -217,6 +224,7 @@ class GiveForm(forms.Form):
         initial.update(
             currency=code,
             share_identity=bool(data.get("share_identity")),
+            wants_updates=bool(data.get("wants_updates")),
             cover_fee=bool(data.get("cover_fee")),
             amount_choice=OTHER if typed else str(currency(code).suggested[1]),
             other_amount=typed,
@@ -242,5 +250,6 @@ class GiveForm(forms.Form):
             "donor_name": pledge.donor_name,
             "donor_email": pledge.donor_email,
             "share_identity": pledge.share_identity,
+            "wants_updates": pledge.wants_updates,
             "dedication": pledge.dedication,
         }

@@ -27,7 +27,8 @@ from donations.services.pledges import (
     pledge_start,
     pledge_stop_monthly,
 )
-from donations.tasks import stop_token_reference
+from donations.services.updates import updates_unsubscribe
+from donations.tasks import stop_token_reference, updates_token_reference
 from orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -224,3 +225,17 @@ def stop_monthly(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "donations/stop_monthly.html", {"pledge": pledge, "error": error}, status=503 if error else 200
     )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def stop_updates(request: HttpRequest, token: str) -> HttpResponse:
+    """A donor stops an organization's updates from the signed link in an update email (a button, so that a mail
+    scanner opening the link changes nothing)."""
+    reference = updates_token_reference(token)
+    pledge = get_object_or_404(Pledge.objects.select_related("organization"), reference=reference or "")
+    stopped = False
+    if request.method == "POST":
+        updates_unsubscribe(pledge=pledge)
+        stopped = True
+    return render(request, "donations/stop_updates.html", {"organization": pledge.organization, "stopped": stopped})

@@ -283,3 +283,6 @@ class FigureAdmin(admin.ModelAdmin):
     list_filter = ["topic", "series"]
     search_fields = ["label", "value", "quote"]
     list_select_related = ["source"]
+
+
+from orgs.updates import admin as update_admin  # noqa: E402, F401  (registers the review of updates)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +149,12 @@ class Organization(Translated, TimeStamped):
     logo_card_height = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="organizations", verbose_name=_("sources"))
     published = models.BooleanField(_("published"), default=False)
+    update_delay_days = models.PositiveSmallIntegerField(
+        _("delay before an update is published (days)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("So that an update cannot place a person in time: 7 to 365 days; 30 unless chosen."),
+    )
 
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -351,3 +357,7 @@ class SeedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+# Updates behind the safety gate: their own module, models of this app.
+from orgs.updates.models import Update, UpdatePhoto  # noqa: E402, F401

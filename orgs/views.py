@@ -8,6 +8,7 @@ from common import charts
 from common.pagecache import public_page
 from orgs import selectors
 from orgs.forms import DirectoryFilterForm
+from orgs.updates.selectors import update_list_published
 
 
 @public_page
@@ -39,7 +40,8 @@ def directory(request: HttpRequest) -> HttpResponse:
 @public_page
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_detail(slug=slug, include_unpublished=request.user.is_staff)
-    return render(request, "orgs/profile.html", {"organization": organization})
+    updates = update_list_published(organization=organization)
+    return render(request, "orgs/profile.html", {"organization": organization, "updates": updates})
 
 
 @public_page

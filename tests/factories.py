@@ -144,9 +144,9 @@ def refund(*, payment, **fields):
     return Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
 
 
-def member(*, organization, **fields):
+def member(*, organization, role="member", **fields):
     from accounts.models import Membership
 
     account = user(**fields)
-    Membership.objects.create(user=account, organization=organization)
+    Membership.objects.create(user=account, organization=organization, role=role)
     return account

@@ -180,7 +180,7 @@ def _directory_of(size: int):
 
 DIRECTORY_QUERIES = 7  # count, page, causes, regions, programs (prefetches), cause and region choices
 FILTERED_QUERIES = DIRECTORY_QUERIES + 2  # the submitted cause and region are looked up
-PROFILE_QUERIES = 5  # the organization, causes, regions, sources, programs (with their cause and region)
+PROFILE_QUERIES = 6  # the organization, causes, regions, sources, programs (with their cause and region), updates
 
 
 @pytest.mark.parametrize("size", [5, 500])
