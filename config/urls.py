@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 
 from accounts.forms import ThrottledAdminAuthenticationForm
 from config import views
+from donations import views as donation_views
 from orgs.sitemaps import SITEMAPS
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -26,6 +27,12 @@ urlpatterns = [
     path("donations/", include("donations.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("accounts.urls")),
+    # A program's page shows the portal's own gifts toward its goals, so donations serves it (see its view).
+    path(
+        "organizations/<slug:slug>/programs/<slug:program_slug>/",
+        donation_views.program,
+        name="program",
+    ),
     path("", include("orgs.urls")),
 ]
 if settings.DEBUG:

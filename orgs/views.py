@@ -31,7 +31,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "organizations": page.object_list,
             "query_string": query_string.urlencode(),
-            "filtered": bool(filters.query or filters.cause or filters.region),
+            "filtered": bool(filters.query or filters.cause or filters.region or filters.takes_gifts),
         },
     )
 
