@@ -1,11 +1,13 @@
 """Reads about the portal's own gifts for donors' pages: a program's progress toward its goals, what to do next."""
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode, urljoin
+from urllib.parse import quote, urlencode
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
 
+from common.links import portal_url
 from common.money import format_money, input_value
 from donations.models import Dispute, Frequency, Payment, Pledge, Refund
 from orgs import selectors as directory
@@ -87,17 +89,17 @@ def _share_links(url: str, text: str) -> list[tuple[str, str]]:
     """Plain links (no scripts, no trackers): the browser opens the service's own share page, if the donor wants."""
     quoted_url, quoted_text = quote(url, safe=""), quote(text, safe="")
     return [
-        ("Email", f"mailto:?subject={quoted_text}&body={quoted_url}"),
+        (_("Email"), f"mailto:?subject={quoted_text}&body={quoted_url}"),
         ("X", f"https://x.com/intent/post?url={quoted_url}&text={quoted_text}"),
         ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quoted_url}"),
         ("LINE", f"https://social-plugins.line.me/lineit/share?url={quoted_url}"),
     ]
 
 
-def after_gift(*, pledge: Pledge, base_url: str) -> AfterGift:
+def after_gift(*, pledge: Pledge) -> AfterGift:
     organization = pledge.organization
     page = pledge.program.get_absolute_url() if pledge.program else organization.get_absolute_url()
-    share_url = urljoin(base_url, page)
+    share_url = portal_url(page)  # the portal's public address, whichever host the donor came back through
     monthly_url = None
     if not pledge.is_monthly:
         query = {"frequency": Frequency.MONTHLY, "amount": input_value(pledge.gift_amount, pledge.currency)}

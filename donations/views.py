@@ -218,9 +218,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
         {
             "pledge": pledge,
             "confirmed": confirmed,
-            "next_steps": selectors.after_gift(pledge=pledge, base_url=request.build_absolute_uri("/"))
-            if pledge
-            else None,
+            "next_steps": selectors.after_gift(pledge=pledge) if pledge else None,
         },
     )
 
