@@ -117,4 +117,42 @@ def filter_choices() -> tuple[QuerySet[Cause], QuerySet[Region]]:
 
 
 def figure_list() -> list[Figure]:
-    return list(Figure.objects.select_related("source").order_by("position", "key"))
+    """Every figure with its source and causes; the causes' organizations come along (published ones only)."""
+    working = Organization.objects.published().order_by("name")
+    return list(
+        Figure.objects.select_related("source")
+        .prefetch_related(Prefetch("causes__organizations", queryset=working))
+        .order_by("position", "key")
+    )
+
+
+@dataclass(frozen=True)
+class FigureSeries:
+    """Figures that count the same thing in different years: one line of the chart."""
+
+    key: str
+    label: str
+    figures: list[Figure]
+
+
+def figure_series(figures: list[Figure]) -> list[FigureSeries]:
+    """The charted series, each by year; figures without a series, a year or a number are not charted."""
+    grouped: dict[str, list[Figure]] = {}
+    for figure in figures:
+        if figure.series and figure.year and figure.number is not None:
+            grouped.setdefault(figure.series, []).append(figure)
+    return [
+        FigureSeries(key=key, label=items[0].label, figures=sorted(items, key=lambda f: f.year))
+        for key, items in grouped.items()
+    ]
+
+
+def topic_organizations(figures: list[Figure]) -> list[Organization]:
+    """The published organizations working on the causes that answer these figures (from figure_list's
+    prefetch: no query), by name. An organization counts when the cause is one of its own causes."""
+    found: dict[int, Organization] = {}
+    for figure in figures:
+        for cause in figure.causes.all():
+            for organization in cause.organizations.all():
+                found.setdefault(organization.pk, organization)
+    return sorted(found.values(), key=lambda organization: organization.name)
