@@ -372,7 +372,7 @@ class FinanceYear(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     income = models.PositiveBigIntegerField(_("income (minor units)"), null=True, blank=True)
     programme_share = models.PositiveSmallIntegerField(
-        _("programme spending (% of spending)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+        _("share spent on programmes (percent)"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source"))
 

@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
                 ('currency', models.CharField(choices=[('USD', 'USD'), ('KRW', 'KRW'), ('EUR', 'EUR'), ('GBP', 'GBP'), ('JPY', 'JPY'), ('CAD', 'CAD'), ('AUD', 'AUD')], max_length=3, verbose_name='currency')),
                 ('income', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='income (minor units)')),
-                ('programme_share', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='programme spending (% of spending)')),
+                ('programme_share', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='share spent on programmes (percent)')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='finance_years', to='orgs.organization', verbose_name='organization')),
                 ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.source', verbose_name='source')),
             ],
