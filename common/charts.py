@@ -107,6 +107,10 @@ class Point:
     def value_y(self) -> float:
         return round(self.y - 10, 1)
 
+    @property
+    def value_below_y(self) -> float:
+        return round(self.y + 20, 1)
+
 
 @dataclass(frozen=True)
 class Line:
