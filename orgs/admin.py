@@ -85,7 +85,7 @@ def verification_summary(organization: Organization) -> str:
     return (
         _(
             "Expired on %(expires)s (verified on %(verified)s by %(by)s against %(basis)s: %(reference)s). "
-            "The badge no longer shows."
+            "Donors see that the verification lapsed."
         )
         % facts
     )

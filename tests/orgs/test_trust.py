@@ -150,3 +150,46 @@ def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "navy").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_an_outcome_added_in_the_admin_shows_on_the_next_request(client, superuser_client):
+    org = factories.organization(name="Reporting")
+    source = factories.source(title="Outcome report")
+    assert "people resettled" not in client.get(org.get_absolute_url()).text  # now cached
+    response = superuser_client.post(
+        "/admin/orgs/outcome/add/",
+        {
+            "organization": org.pk,
+            "year": "2024",
+            "label": "people resettled",
+            "count": "57",
+            "source": source.pk,
+            "publish_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    text = client.get(org.get_absolute_url()).text
+    assert "people resettled" in text and "about 60" in text
+
+
+def test_a_finance_year_added_in_the_admin_shows_on_the_next_request(client, superuser_client):
+    from tests.orgs.test_admin import _change_data
+
+    org = factories.organization(name="Audited")
+    source = factories.source(title="Audited accounts 2023")
+    assert "Audited accounts 2023" not in client.get(org.get_absolute_url()).text
+    data = _change_data(
+        org,
+        **{
+            "finance_years-TOTAL_FORMS": "1",
+            "finance_years-0-year": "2023",
+            "finance_years-0-currency": "KRW",
+            "finance_years-0-income": "250000000",
+            "finance_years-0-programme_share": "78",
+            "finance_years-0-source": source.pk,
+        },
+    )
+    response = superuser_client.post(f"/admin/orgs/organization/{org.pk}/change/", data)
+    assert response.status_code == 302
+    text = client.get(org.get_absolute_url()).text
+    assert "Audited accounts 2023" in text and "₩250,000,000" in text and "78%" in text
