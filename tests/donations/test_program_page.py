@@ -167,3 +167,30 @@ def test_staff_approval_needs_a_staff_member(program):
         unit_cost_approve(unit_costs=UnitCost.objects.all(), by=factories.user())
     assert unit_cost_approve(unit_costs=UnitCost.objects.all(), by=factories.staff()) == 1
     assert UnitCost.objects.approved().get().approved_at <= timezone.now()
+
+
+def test_a_failed_refund_reported_by_stripe_puts_the_gift_back_on_the_next_request(client, program):
+    """Stripe's refund.updated changes a refund's status with a queryset update (no signal): the page cache is
+    made stale all the same."""
+    from donations import stripe_gateway as gateway
+    from donations.services.fulfilment import refund_updated
+
+    ProgramGoal.objects.create(program=program, currency="USD", amount=100_00)
+    payment = _paid(program, 30_00)
+    pending = factories.refund(payment=payment, amount=30_00, status="pending")
+    url = program.get_absolute_url()
+    assert "from 0 gifts" in client.get(url).text  # cached with the pending refund counted
+    refund_updated(
+        refund=gateway.Refund(
+            id=pending.stripe_refund_id,
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount=30_00,
+            currency="USD",
+            status="failed",
+            created=None,
+        ),
+        source="webhook",
+    )
+    pending.refresh_from_db()
+    assert pending.status == "failed"
+    assert "US$30.00</strong> received toward US$100.00 from 1 gift" in client.get(url).text
