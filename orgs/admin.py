@@ -340,6 +340,13 @@ class UnitCostAdmin(admin.ModelAdmin):
     search_fields = ["statement", "organization__name"]
     readonly_fields = ["approved_at", "approved_by"]
     actions = ["approve", "withdraw"]
+    # What staff approve: an edit to any of these needs a new approval before the statement shows again.
+    APPROVED_CONTENT = {"organization", "program", "currency", "amount", "statement", "statement_ko", "source"}
+
+    def save_model(self, request: HttpRequest, obj: UnitCost, form, change: bool) -> None:
+        if change and self.APPROVED_CONTENT & set(form.changed_data):
+            obj.approved_at = obj.approved_by = None
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Approve the selected statements"))
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:

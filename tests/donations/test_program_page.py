@@ -194,3 +194,24 @@ def test_a_failed_refund_reported_by_stripe_puts_the_gift_back_on_the_next_reque
     pending.refresh_from_db()
     assert pending.status == "failed"
     assert "US$30.00</strong> received toward US$100.00 from 1 gift" in client.get(url).text
+
+
+def test_an_edited_statement_needs_approval_again(client, superuser_client, program):
+    statement = _statement(program, approved_at=timezone.now())
+    url = program.get_absolute_url() + "?currency=KRW"
+    assert "feeds a family" in client.get(url).text
+    data = {
+        "organization": program.organization.pk,
+        "program": "",
+        "currency": "KRW",
+        "amount": "50000",
+        "statement": "feeds two families for a month",
+        "statement_ko": "",
+        "source": statement.source.pk,
+        "stated_on": "2024-05-01",
+    }
+    response = superuser_client.post(f"/admin/orgs/unitcost/{statement.pk}/change/", data)
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.approved_at is None
+    assert "feeds two families" not in client.get(url).text and "feeds a family" not in client.get(url).text
