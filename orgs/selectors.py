@@ -104,12 +104,13 @@ def program_detail(*, slug: str, program_slug: str, include_unpublished: bool = 
 
 
 def organizations_on_causes(*, causes: list[Cause], exclude: Organization | None = None, limit: int = 6) -> list:
-    """Published organizations working on any of these causes (directly or through a program), by name."""
+    """Published organizations working on any of these causes (directly or through a program): those that take
+    gifts here first, then by name."""
     matching_program = Program.objects.filter(organization=OuterRef("pk"), active=True, cause__in=causes)
     organizations = Organization.objects.published().filter(Q(causes__in=causes) | Exists(matching_program))
     if exclude is not None:
         organizations = organizations.exclude(pk=exclude.pk)
-    return list(organizations.distinct().order_by("name")[:limit])
+    return list(organizations.distinct().order_by("-accepts_gifts", "name")[:limit])
 
 
 def filter_choices() -> tuple[QuerySet[Cause], QuerySet[Region]]:
