@@ -8,6 +8,14 @@ from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
+class TrigramExtensionOnPostgres(TrigramExtension):
+    """pg_trgm on PostgreSQL only, both ways (Django's operation checks the database only going forwards)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,7 +25,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Directory search ranks by trigram similarity on PostgreSQL; the operation does nothing on SQLite.
-        TrigramExtension(),
+        TrigramExtensionOnPostgres(),
         migrations.AddField(
             model_name='cause',
             name='name_ko',
