@@ -146,7 +146,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "summary", "description", "published"]}),
         (
             _("Korean version (optional; the English shows where empty)"),
-            {"fields": ["name_ko", "summary_ko", "description_ko"]},
+            {"fields": ["name_ko", "summary_ko", "description_ko", "charitable_status_ko", "city_ko", "leadership_ko"]},
         ),
         (_("Where and what"), {"fields": ["based_in", "regions", "causes", "website", "logo"]}),
         (_("Sources"), {"fields": ["sources"]}),

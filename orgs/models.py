@@ -220,6 +220,9 @@ class Organization(Translated, TimeStamped):
         blank=True,
         help_text=_("Names and roles of leaders where they are public, e.g. 'Jane Doe (director)'; comma-separated."),
     )
+    charitable_status_ko = models.CharField(_("charitable status (Korean)"), max_length=200, blank=True)
+    city_ko = models.CharField(_("city (Korean)"), max_length=100, blank=True)
+    leadership_ko = models.CharField(_("leadership (Korean)"), max_length=500, blank=True)
     evidence_source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
@@ -293,6 +296,18 @@ class Organization(Translated, TimeStamped):
     @property
     def local_description(self) -> str:
         return self._local("description")
+
+    @property
+    def local_charitable_status(self) -> str:
+        return self._local("charitable_status")
+
+    @property
+    def local_city(self) -> str:
+        return self._local("city")
+
+    @property
+    def local_leadership(self) -> str:
+        return self._local("leadership")
 
     @property
     def currencies(self) -> list[str]:

@@ -193,3 +193,21 @@ def test_a_finance_year_added_in_the_admin_shows_on_the_next_request(client, sup
     assert response.status_code == 302
     text = client.get(org.get_absolute_url()).text
     assert "Audited accounts 2023" in text and "₩250,000,000" in text and "78%" in text
+
+
+def test_evidence_texts_show_in_korean_where_given(client):
+    source = factories.source(title="Register")
+    org = factories.organization(
+        name="Bilingual",
+        charitable_status="registered charity",
+        charitable_status_ko="등록 자선 단체",
+        city="Seoul, South Korea",
+        city_ko="대한민국 서울",
+        leadership="A. Person (director)",
+        evidence_source=source,
+    )
+    korean = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").text
+    assert "등록 자선 단체" in korean and "대한민국 서울" in korean
+    assert "A. Person (director)" in korean  # no Korean version: the English shows
+    english = client.get(org.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "registered charity" in english and "등록 자선 단체" not in english
