@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from config import views
+from donations import views as donation_views
 from orgs.sitemaps import SITEMAPS
 
 # admin.site is accounts.admin_site.PortalAdminSite (config.apps.PortalAdminConfig): password and second factor.
@@ -25,6 +26,12 @@ urlpatterns = [
     path("donations/", include("donations.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("accounts.urls")),
+    # A program's page shows the portal's own gifts toward its goals, so donations serves it (see its view).
+    path(
+        "organizations/<slug:slug>/programs/<slug:program_slug>/",
+        donation_views.program,
+        name="program",
+    ),
     path("", include("orgs.urls")),
 ]
 if settings.DEBUG:

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import ratelimit
 from common.client import client_ip
 from common.money import format_money
+from common.pagecache import public_page
+from donations import selectors
 from donations import stripe_gateway as gateway
 from donations.forms import GiveForm
 from donations.models import Pledge, PledgeStatus, PledgeTransition
@@ -29,6 +31,7 @@ from donations.services.pledges import (
 )
 from donations.services.updates import updates_unsubscribe
 from donations.tasks import stop_token_reference, updates_token_reference
+from orgs import selectors as directory
 from orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -175,6 +178,26 @@ def retry(request: HttpRequest, reference: str) -> HttpResponse:
     return _checkout_or_retry(request, pledge)
 
 
+@public_page
+def program(request: HttpRequest, slug: str, program_slug: str) -> HttpResponse:
+    """A program's page: what it does, where, its goals with the portal's own progress, and the Give form set to it.
+
+    Served by donations, not orgs, because the progress counts the portal's payments (orgs never imports donations);
+    its address sits beside the profile's in config/urls.py."""
+    item = directory.program_detail(slug=slug, program_slug=program_slug, include_unpublished=request.user.is_staff)
+    progress = selectors.program_progress(program=item)
+    return render(
+        request,
+        "donations/program.html",
+        {
+            "program": item,
+            "organization": item.organization,
+            "progress": progress,
+            "program_outcomes": [o for o in item.organization.published_outcomes if o.program_id == item.pk],
+        },
+    )
+
+
 @require_GET
 @never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
@@ -190,7 +213,15 @@ def thanks(request: HttpRequest) -> HttpResponse:
             confirmed = True
         except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
             logger.info("thanks page: session %s not retrieved (%s)", session_id, type(exc).__name__)
-    return render(request, "donations/thanks.html", {"pledge": pledge, "confirmed": confirmed})
+    return render(
+        request,
+        "donations/thanks.html",
+        {
+            "pledge": pledge,
+            "confirmed": confirmed,
+            "next_steps": selectors.after_gift(pledge=pledge) if pledge else None,
+        },
+    )
 
 
 @require_GET
