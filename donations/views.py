@@ -33,6 +33,7 @@ from donations.services.updates import updates_unsubscribe
 from donations.tasks import stop_token_reference, updates_token_reference
 from orgs import selectors as directory
 from orgs.models import Organization
+from orgs.updates.selectors import update_list_published
 
 logger = logging.getLogger(__name__)
 MY_PLEDGES = "my_pledges"
@@ -194,6 +195,7 @@ def program(request: HttpRequest, slug: str, program_slug: str) -> HttpResponse:
             "organization": item.organization,
             "progress": progress,
             "program_outcomes": [o for o in item.organization.published_outcomes if o.program_id == item.pk],
+            "updates": update_list_published(organization=item.organization, program=item),
         },
     )
 

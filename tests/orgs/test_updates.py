@@ -258,6 +258,16 @@ def test_the_profile_shows_published_updates_only(client, org_a, superuser):
         assert hidden not in page
 
 
+def test_a_program_page_shows_its_own_published_updates_only(client, org_a, superuser):
+    program = factories.program(organization=org_a, name="Winter shelter", slug="winter-shelter")
+    _published(org_a, superuser, title="About the shelter", program=program)
+    _published(org_a, superuser, title="About the whole organization")
+    _approve(_submitted(org_a, title="Shelter news not due", program=program), superuser)
+    page = client.get("/organizations/alpha/programs/winter-shelter/").content.decode()
+    assert "About the shelter" in page
+    assert "About the whole organization" not in page and "Shelter news not due" not in page
+
+
 def test_no_surface_leaks_an_unpublished_update(client, org_a, superuser, private_media, manager_client):
     _post(manager_client, title="Secret title", text="Secret text of the update.")
     update = Update.objects.get()
