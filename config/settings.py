@@ -262,6 +262,10 @@ STRIPE_TIMEOUT_SECONDS = env_int(
     "STRIPE_TIMEOUT_SECONDS", 8, minimum=1, maximum=25
 )  # well under gunicorn's 30 s worker timeout
 STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0), 2)
+# The longest a donor's request (the Give form's confirmation, the return pages, stopping a monthly gift) waits on
+# Stripe, every try and back-off included: then the donor is told to try again, the pledge kept. A slow Stripe so
+# holds one worker thread at most this long, never the 25 s that three full tries would take.
+STRIPE_DONOR_WAIT_SECONDS = env_int("STRIPE_DONOR_WAIT_SECONDS", 8, minimum=1, maximum=25)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_FEE_PERCENT = env_decimal(
     "STRIPE_FEE_PERCENT", "2.9", minimum="0", maximum="20"
