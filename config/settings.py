@@ -144,6 +144,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            # A Redis that is down or unreachable costs a request at most these seconds per cache call, never a
+            # hang: pages are then rendered without the cache and the rate limits refuse (common.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -97,7 +97,13 @@ def _resent(request: HttpRequest, organization: Organization) -> GiveForm:
 
 
 def _too_many(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again."""
+    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again. When the limiter's
+    cache cannot be reached, the brakes fail closed: giving pauses for a moment (503), the form kept the same way."""
+    if not ratelimit.reachable():
+        context = {"organization": organization, "give_form": _resent(request, organization)}
+        response = render(request, "donations/paused.html", context, status=503)
+        response["Retry-After"] = "60"
+        return response
     wait = ratelimit.retry_after()
     context = {"organization": organization, "give_form": _resent(request, organization), "minutes": -(-wait // 60)}
     response = render(request, "donations/too_many.html", context, status=429)
