@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from common.test_mode import SANDBOX_WEBHOOK_SECRET
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import env_bool, env_decimal, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -180,8 +180,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads (organizations' logos) go through Django's storage API only: on one machine, or several sharing a disk,
+# files under MEDIA_ROOT, served by config.views.media; S3-compatible storage is a setting, e.g.
+# DJANGO_MEDIA_STORAGE=storages.backends.s3.S3Storage (pip install django-storages[s3]) with
+# DJANGO_MEDIA_STORAGE_OPTIONS='{"bucket_name": "portal-media", "endpoint_url": "https://s3.example.org"}'.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("DJANGO_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json_object("DJANGO_MEDIA_STORAGE_OPTIONS"),
+    },
     "staticfiles": {
         # Compressed, content-hashed names in production; plain names while developing and testing,
         # so no collectstatic is needed before a test run.
