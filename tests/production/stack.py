@@ -1,12 +1,14 @@
 """Helpers for tests of the production stack: a database of the test's own on the machine's PostgreSQL, the
 production environment (DEBUG off, Redis), manage.py and gunicorn as subprocesses, and plain HTTP."""
 
+import contextlib
 import http.client
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,3 +157,45 @@ def eventually(check, seconds: float = 60, every: float = 0.2):
             return value
         time.sleep(every)
     return check()
+
+
+class RoundRobinProxy:
+    """One address in front of several app servers: each new connection goes to the next server in turn."""
+
+    def __init__(self, ports: list[int]):
+        self.ports = ports
+        self.served = dict.fromkeys(ports, 0)
+        self._next = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                port = self.ports[self._next % len(self.ports)]
+                self._next += 1
+                self.served[port] += 1
+            upstream = socket.create_connection(("127.0.0.1", port))
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._listener.close()
