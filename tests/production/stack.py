@@ -4,16 +4,24 @@ production environment (DEBUG off, Redis), manage.py and gunicorn as subprocesse
 import contextlib
 import http.client
 import os
+import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -33,13 +41,14 @@ def closed_port() -> int:
 
 
 @contextmanager
-def fresh_database(stem: str, **server):
-    """A database of this test's own (its name ends in the test process's id), dropped afterwards."""
+def fresh_database(stem: str, *, template: str = "", **server):
+    """A database of this test's own (its name ends in the test process's id), dropped afterwards; a copy of
+    `template` (a migrated database, see conftest.migrated) when given."""
     where = {**PG, **server}
     name = f"{stem}_{os.getpid()}"
     with psycopg.connect(dbname="postgres", autocommit=True, **where) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield f"postgres://{where['user']}@{where['host']}:{where['port']}/{name}"
     finally:
@@ -73,6 +82,8 @@ def production_env(database_url: str, *, redis_url: str | None = REDIS_URL, **ex
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+        if redis_url == REDIS_URL:  # the tests' own Redis database: no page cached by another test's database
+            redis.Redis.from_url(redis_url).flushdb()
     return env
 
 
@@ -199,3 +210,112 @@ class RoundRobinProxy:
 
     def close(self) -> None:
         self._listener.close()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own, from the installed server binaries, in a temporary directory on a
+    free port (as the `postgres` user when the test runs as root: initdb refuses root). Never the machine's own."""
+
+    def __init__(self):
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not binaries:
+            raise AssertionError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
+        self.bin = binaries[-1].parent
+        self.root = Path(tempfile.mkdtemp(prefix="portal-throwaway-pg-"))
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.root, "postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+
+    def _run(self, *args: str) -> None:
+        result = subprocess.run([*self.as_owner, *args], capture_output=True, text=True, timeout=120)  # noqa: S603
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w",
+                  action, *extra)  # fmt: skip
+
+    def start(self) -> "ThrowawayPostgres":
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._ctl("start")
+        return self
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        with contextlib.suppress(AssertionError):
+            self._ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Browser:
+    """One person's browser: one cookie jar, every request through the proxy, redirects not followed."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.answers: list[int] = []
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), Stay)
+
+    def open(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
+        url = path if path.startswith("http") else self.base + path
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(urllib.request.Request(url, data=body), timeout=30) as response:  # noqa: S310
+                answer = response.status, response.headers.get("Location", ""), response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            answer = error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
+        if url.startswith(self.base):
+            self.answers.append(answer[0])
+        return answer
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def hidden_inputs(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+GIFT = {
+    "currency": "USD",
+    "frequency": "once",
+    "amount_choice": "2500",
+    "other_amount": "",
+    "donor_name": "Dana Donor",
+    "donor_email": "dana@example.org",
+}
+
+
+def give(browser: "Browser", slug: str, **overrides: str) -> tuple[int, str, str]:
+    """The Give form as a donor sends it: the review step (no token), then the confirmation with the review page's
+    CSRF token and the gift's own key."""
+    status, _location, review = browser.open(f"/donations/give/{slug}/", {**GIFT, **overrides})
+    if status != 200:
+        return status, "", review
+    return browser.open(f"/donations/give/{slug}/", {**hidden_inputs(review), "confirm": "1"})
+
+
+def copy_database(source_url: str, target_url: str) -> None:
+    """Copy a database (schema and rows) to another server with pg_dump and psql: faster than migrating again."""
+    dump = subprocess.run(  # noqa: S603
+        ["pg_dump", "--no-owner", "--no-privileges", "-d", source_url.replace("postgres://", "postgresql://")],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    result = subprocess.run(  # noqa: S603
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", target_url.replace("postgres://", "postgresql://")],
+        input=dump,
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()

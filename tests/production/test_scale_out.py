@@ -2,19 +2,15 @@
 connection to the other, serve one person's sign-in and one donor's gift without an error: sessions, CSRF, rate
 limits and uploads are shared, nothing lives in one process."""
 
-import re
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
-
 import pytest
 
 from tests.production.stack import (
+    Browser,
     RoundRobinProxy,
+    csrf_token,
     free_port,
     fresh_database,
-    manage,
+    hidden_inputs,
     production_env,
     run_python,
     start_gunicorn,
@@ -27,7 +23,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from orgs import services
 from tests import factories
-org = factories.giving_organization(name="Helping Hands Korea", slug="helping-hands-korea")
+from orgs.models import Organization
+org = Organization.objects.get(slug="helping-hands-korea")
 factories.member(organization=org, username="minji", password="a-long-member-password")
 out = io.BytesIO()
 Image.new("RGB", (300, 120), (18, 53, 91)).save(out, format="PNG")
@@ -36,50 +33,15 @@ print(org.logo.url)
 """
 
 
-class Browser:
-    """One person's browser: one cookie jar, every request through the proxy, redirects not followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.answers: list[int] = []
-
-        class Stay(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), Stay)
-
-    def open(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
-        url = path if path.startswith("http") else self.base + path
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with self.opener.open(urllib.request.Request(url, data=body), timeout=30) as response:  # noqa: S310
-                answer = response.status, response.headers.get("Location", ""), response.read().decode(errors="replace")
-        except urllib.error.HTTPError as error:
-            answer = error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
-        if url.startswith(self.base):
-            self.answers.append(answer[0])
-        return answer
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-
-
-def _hidden(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-
-
 @pytest.mark.slow  # two gunicorns in subprocesses
-def test_two_app_servers_behind_one_address_serve_one_user_without_errors(tmp_path):
+def test_two_app_servers_behind_one_address_serve_one_user_without_errors(tmp_path, migrated):
     from stripe_sandbox import SandboxServer
 
     sandbox = SandboxServer(host="127.0.0.1", port=0, webhook_url=None).start()
     servers = []
     try:
-        with fresh_database("wt_prod_scale") as database_url:
+        with fresh_database("wt_prod_scale", template=migrated) as database_url:
             env = production_env(database_url, STRIPE_API_BASE=sandbox.url, DJANGO_MEDIA_ROOT=str(tmp_path))
-            manage(env, "migrate", "--noinput", "-v0")
             logo_url = run_python(env, SETUP).strip()
             ports = [free_port(), free_port()]
             servers = [start_gunicorn(env, port, workers=1, threads=2) for port in ports]
@@ -104,7 +66,7 @@ def test_two_app_servers_behind_one_address_serve_one_user_without_errors(tmp_pa
 def _sign_in_and_read_the_report(browser: Browser) -> None:
     status, _location, page = browser.open("/accounts/login/")
     assert status == 200
-    form = {"username": "minji", "password": "a-long-member-password", "csrfmiddlewaretoken": _token(page)}
+    form = {"username": "minji", "password": "a-long-member-password", "csrfmiddlewaretoken": csrf_token(page)}
     status, location, _page = browser.open("/accounts/login/", form)  # the other server checks the token
     assert status == 302, _page
     status, _location, page = browser.open("/reports/helping-hands-korea/")  # and the next one, the session
@@ -124,7 +86,9 @@ def _give(browser: Browser, sandbox) -> None:
     }
     status, _location, review = browser.open("/donations/give/helping-hands-korea/", gift)
     assert status == 200 and "Continue to secure payment" in review
-    status, checkout, _page = browser.open("/donations/give/helping-hands-korea/", {**_hidden(review), "confirm": "1"})
+    status, checkout, _page = browser.open(
+        "/donations/give/helping-hands-korea/", {**hidden_inputs(review), "confirm": "1"}
+    )
     assert status == 303 and checkout.startswith(sandbox.url), _page
     status, thanks, _page = browser.open(checkout + "/pay", {"outcome": "success"})  # at "Stripe"
     assert status == 303
