@@ -67,7 +67,7 @@ clean:
 serve: export DJANGO_DEBUG := 0
 serve: install
 	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL), e.g. postgres://user@host:5432/portal"; exit 1; }
-	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL, e.g. redis://127.0.0.1:6379/0 (sessions' rate limits, the page cache)"; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL, e.g. redis://127.0.0.1:6379/0 (the rate limits and the page cache every process shares)"; exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py check --deploy
