@@ -53,7 +53,7 @@ def test_a_slow_stripe_is_given_up_at_the_donor_deadline_and_the_pledge_kept(
     client, stripe_sandbox, giving_org, settings
 ):
     settings.STRIPE_DONOR_WAIT_SECONDS = 1  # each try may take 3 s (the fixture's STRIPE_TIMEOUT_SECONDS)
-    stripe_sandbox.set_fault("slow", count=3, delay=4)
+    stripe_sandbox.set_fault("slow", count=3, delay=6)
     response = give(client, giving_org)
 
     assert response.status_code == 503

@@ -139,10 +139,11 @@ def test_redis_down_pages_serve_and_pledges_are_refused(sandbox, migrated):
 
 def test_stripe_slow_or_down_keeps_the_pledge_tells_the_donor_and_the_directory_serves(sandbox, migrated):
     with fresh_database("wt_prod_stripe_slow", template=migrated) as database_url:
-        env = production_env(database_url, STRIPE_API_BASE=sandbox.url, STRIPE_DONOR_WAIT_SECONDS="2")
+        env = production_env(database_url, STRIPE_API_BASE=sandbox.url, STRIPE_DONOR_WAIT_SECONDS="5")
         port = free_port()
         server = start_gunicorn(env, port, workers=1, threads=4)  # one process: only its threads serve
         try:
+            assert get(port, "/")[0] == 200  # the worker has loaded the portal (its first request is the slowest)
             sandbox.set_fault("slow", count=100, delay=30)
             answer: list = []
             donor = threading.Thread(target=lambda: answer.append(give(Browser(f"http://127.0.0.1:{port}"), SLUG)))
