@@ -1,5 +1,6 @@
 """The donor's side of giving: thin views over donations.services."""
 
+import functools
 import logging
 import uuid
 
@@ -39,6 +40,18 @@ logger = logging.getLogger(__name__)
 MY_PLEDGES = "my_pledges"
 RETRY_SALT = "donations.retry-checkout"
 RETRY_MAX_AGE = 24 * 3600
+
+
+def _bounded_wait_on_stripe(view):
+    """A donor's request waits on Stripe at most STRIPE_DONOR_WAIT_SECONDS in all (then "try again", the pledge
+    kept): a slow Stripe never ties up the worker thread that serves everyone else."""
+
+    @functools.wraps(view)
+    def bounded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with gateway.deadline(settings.STRIPE_DONOR_WAIT_SECONDS):
+            return view(request, *args, **kwargs)
+
+    return bounded
 
 
 def _remember(request: HttpRequest, pledge: Pledge) -> None:
@@ -89,7 +102,13 @@ def _resent(request: HttpRequest, organization: Organization) -> GiveForm:
 
 
 def _too_many(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again."""
+    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again. When the limiter's
+    cache cannot be reached, the brakes fail closed: giving pauses for a moment (503), the form kept the same way."""
+    if not ratelimit.reachable():
+        context = {"organization": organization, "give_form": _resent(request, organization)}
+        response = render(request, "donations/paused.html", context, status=503)
+        response["Retry-After"] = "60"
+        return response
     wait = ratelimit.retry_after()
     context = {"organization": organization, "give_form": _resent(request, organization), "minutes": -(-wait // 60)}
     response = render(request, "donations/too_many.html", context, status=429)
@@ -119,6 +138,7 @@ def _with_submission_key(request: HttpRequest):
 # its steps before the confirmation (review, "Change something", a currency switch) write nothing. The review page
 # carries the token, and the confirmation, which starts a pledge, is checked as strictly as any other POST.
 @csrf_exempt
+@_bounded_wait_on_stripe
 def give(request: HttpRequest, slug: str) -> HttpResponse:
     return (_give_confirmed if "confirm" in request.POST else _give)(request, slug)
 
@@ -166,6 +186,7 @@ _give_confirmed = csrf_protect(_give)
 
 
 @require_POST
+@_bounded_wait_on_stripe
 def retry(request: HttpRequest, reference: str) -> HttpResponse:
     """Try Checkout again for a pledge whose first try failed; the same idempotency key gives one session."""
     try:
@@ -202,6 +223,7 @@ def program(request: HttpRequest, slug: str, program_slug: str) -> HttpResponse:
 
 @require_GET
 @never_cache
+@_bounded_wait_on_stripe
 def thanks(request: HttpRequest) -> HttpResponse:
     """Stripe's success_url. Applies the session (same function as the webhook); shows details only to the giver."""
     session_id = request.GET.get("session_id", "")[:255]
@@ -228,6 +250,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+@_bounded_wait_on_stripe
 def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
     """Stripe's cancel_url: nothing was charged; the form comes back filled in."""
     pledge = _mine(request, reference)
@@ -243,6 +266,7 @@ def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
+@_bounded_wait_on_stripe
 def stop_monthly(request: HttpRequest, token: str) -> HttpResponse:
     """A monthly donor stops the gift from the signed link in a receipt, without an account."""
     reference = stop_token_reference(token)
