@@ -306,6 +306,52 @@ class Refund(models.Model):
         return bool(self.transfer_reversal_id)
 
 
+class PaymentRollup(models.Model):
+    """One day's payments and counted refunds of an organization, per currency, program and frequency: what the
+    reports add up instead of every payment row.
+
+    Kept up to date by donations.services.rollups in the same transaction as each payment or refund write, and
+    rebuilt from the raw rows by `manage.py rebuild_rollups`. The day is the payment's (or refund's) date in the
+    portal's time zone (settings.TIME_ZONE), the zone the report's date filters use. A day, not a month: a report's
+    period starts and ends on any day.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    day = models.DateField(_("day"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    payments = models.BigIntegerField(_("payments"), default=0)
+    received = models.BigIntegerField(_("received (minor units)"), default=0)
+    anonymous = models.BigIntegerField(_("payments of donors who did not share their identity"), default=0)
+    refunded = models.BigIntegerField(_("refunded (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("payment rollup")
+        verbose_name_plural = _("payment rollups")
+        constraints = [
+            # Two partial constraints, not one: NULLs are distinct in a unique index (PostgreSQL before 15, SQLite).
+            models.UniqueConstraint(
+                fields=["organization", "day", "currency", "frequency", "program"],
+                condition=Q(program__isnull=False),
+                name="payment_rollup_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "day", "currency", "frequency"],
+                condition=Q(program__isnull=True),
+                name="payment_rollup_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="payment_rollup_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.currency} {self.frequency} {self.program_id}"
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> "DisputeQuerySet":
         """Disputes Stripe has not closed yet: the money is in question (or already withdrawn) until they close."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
+from donations.services.rollups import RefundState, rollup_payment, rollup_refund
 from donations.services.transitions import pledge_note, pledge_transition
 
 logger = logging.getLogger(__name__)
@@ -47,24 +48,27 @@ def payment_record(
     payment_intent_id: str = "",
     paid_at: datetime | None = None,
 ) -> tuple[Payment, bool]:
-    """Record money that moved, once per Stripe id; a receipt is sent after the transaction commits."""
-    payment, created = Payment.objects.get_or_create(
-        stripe_id=stripe_id,
-        defaults={
-            "pledge": pledge,
-            "organization_id": pledge.organization_id,
-            "amount": amount,
-            "currency": currency.upper(),
-            "stripe_payment_intent_id": payment_intent_id or None,
-            "paid_at": paid_at or timezone.now(),
-        },
-    )
-    if not created and payment_intent_id and not payment.stripe_payment_intent_id:
-        Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=payment_intent_id)
-    if created:
-        from donations.tasks import send_receipt
+    """Record money that moved, once per Stripe id, and add it to the reports' rollups in the same transaction; a
+    receipt is sent after the transaction commits."""
+    with transaction.atomic():
+        payment, created = Payment.objects.get_or_create(
+            stripe_id=stripe_id,
+            defaults={
+                "pledge": pledge,
+                "organization_id": pledge.organization_id,
+                "amount": amount,
+                "currency": currency.upper(),
+                "stripe_payment_intent_id": payment_intent_id or None,
+                "paid_at": paid_at or timezone.now(),
+            },
+        )
+        if not created and payment_intent_id and not payment.stripe_payment_intent_id:
+            Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=payment_intent_id)
+        if created:
+            from donations.tasks import send_receipt
 
-        transaction.on_commit(lambda: send_receipt.enqueue(payment_id=payment.pk))
+            rollup_payment(payment=payment, pledge=pledge)
+            transaction.on_commit(lambda: send_receipt.enqueue(payment_id=payment.pk))
     return payment, created
 
 
@@ -479,7 +483,7 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
         if record is None and key:
             claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
             if claim is not None:
-                return _refund_notify(claim.pk, _claim_fill(claim, refund, status))
+                return _refund_notify(claim.pk, _claim_fill(payment, claim, refund, status))
         if record is None:
             record, created = Refund.objects.get_or_create(
                 stripe_refund_id=refund.id,
@@ -496,9 +500,11 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                 },
             )
             if created:
+                rollup_refund(payment=payment, before=None, after=_state(record))
                 return _refund_notify(record.pk, int(status in Refund.COUNTED))
         if record.status != status:
             Refund.objects.filter(pk=record.pk).update(status=status)
+            rollup_refund(payment=payment, before=_state(record), after=_state(record, status=status))
         if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
             Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
@@ -513,16 +519,29 @@ def _refund_notify(refund_pk: int, counted: int) -> int:
     return counted
 
 
-def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
+def _state(record: Refund, **changes: Any) -> RefundState:
+    values = {
+        "status": record.status,
+        "amount": record.amount,
+        "currency": record.currency,
+        "refunded_at": record.refunded_at,
+        **changes,
+    }
+    return RefundState(**values)
+
+
+def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status: str) -> int:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
+    filled = {
+        "amount": refund.amount,
+        "currency": refund.currency or claim.currency,
+        "status": status,
+        "refunded_at": refund.created or timezone.now(),
+    }
     Refund.objects.filter(pk=claim.pk).update(
-        stripe_refund_id=refund.id,
-        amount=refund.amount,
-        currency=refund.currency or claim.currency,
-        status=status,
-        refunded_at=refund.created or timezone.now(),
-        transfer_reversal_id=refund.transfer_reversal_id,
+        stripe_refund_id=refund.id, transfer_reversal_id=refund.transfer_reversal_id, **filled
     )
+    rollup_refund(payment=payment, before=_state(claim), after=RefundState(**filled))
     return int(status in Refund.COUNTED)
 
 

@@ -1,0 +1,209 @@
+"""The reports' running totals (PaymentRollup): one row per organization, day, currency, program and frequency.
+
+Every payment or refund write adds its change to the row of its day in the same transaction (rollup_add), so the
+totals are exactly the raw rows' aggregate at every commit; `manage.py rebuild_rollups` recomputes them from the
+raw rows (rollup_rebuild) and `--check` compares (rollup_differences).
+
+Race-safe without a table lock: an UPDATE ... SET x = x + n (row-locked by the database) and, for a row that does
+not exist yet, an INSERT in a savepoint; if a concurrent transaction inserted it first, the unique constraint
+refuses ours and the UPDATE runs again, now on that row.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from donations.models import Payment, PaymentRollup, Pledge, Refund
+
+FIGURES = ("payments", "received", "anonymous", "refunded")
+
+
+@dataclass(frozen=True)
+class RollupKey:
+    organization_id: int
+    day: date
+    currency: str
+    program_id: int | None
+    frequency: str
+
+
+def rollup_day(moment: datetime) -> date:
+    """The day a payment or refund counts on: its date in the portal's time zone (the report filters' zone)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _key(pledge: Pledge, moment: datetime, currency: str) -> RollupKey:
+    return RollupKey(pledge.organization_id, rollup_day(moment), currency, pledge.program_id, pledge.frequency)
+
+
+def rollup_add(*, key: RollupKey, **changes: int) -> None:
+    """Add `changes` (payments, received, anonymous, refunded; negative to take away) to the key's row."""
+    changes = {name: value for name, value in changes.items() if value}
+    if not changes:
+        return
+    unknown = set(changes) - set(FIGURES)
+    if unknown:
+        raise ValueError(f"not a rollup figure: {', '.join(sorted(unknown))}")
+    rows = PaymentRollup.objects.filter(
+        organization_id=key.organization_id,
+        day=key.day,
+        currency=key.currency,
+        program_id=key.program_id,  # None: IS NULL
+        frequency=key.frequency,
+    )
+    increments = {name: F(name) + value for name, value in changes.items()}
+    with transaction.atomic():
+        if rows.update(**increments):
+            return
+        try:
+            with transaction.atomic():
+                PaymentRollup.objects.create(
+                    organization_id=key.organization_id,
+                    day=key.day,
+                    currency=key.currency,
+                    program_id=key.program_id,
+                    frequency=key.frequency,
+                    **changes,
+                )
+                return
+        except IntegrityError:  # a concurrent transaction created it first: add to that row
+            pass
+        if not rows.update(**increments):
+            raise RuntimeError(f"payment rollup {key} neither updatable nor creatable")
+
+
+def rollup_payment(*, payment: Payment, pledge: Pledge) -> None:
+    """A payment newly recorded: one more payment and its amount on its day."""
+    rollup_add(
+        key=_key(pledge, payment.paid_at, payment.currency),
+        payments=1,
+        received=payment.amount,
+        anonymous=0 if pledge.share_identity else 1,
+    )
+
+
+@dataclass(frozen=True)
+class RefundState:
+    """What of a refund the totals depend on: counted or not (its status), its amount and currency, its day."""
+
+    status: str
+    amount: int
+    currency: str
+    refunded_at: datetime
+
+    @property
+    def counted(self) -> int:
+        return self.amount if self.status in Refund.COUNTED else 0
+
+
+def rollup_refund(*, payment: Payment, before: RefundState | None, after: RefundState | None) -> None:
+    """A refund recorded or changed (a claim filled, pending -> failed, ...): its counted amount moves from the
+    day it was on to the day it is on now. `before` is None for a new refund, `after` None for a withdrawn one."""
+    pledge = Pledge.objects.only("organization_id", "program_id", "frequency").get(pk=payment.pledge_id)
+    changes: dict[RollupKey, int] = {}
+    for state, sign in ((before, -1), (after, 1)):
+        if state is not None and state.counted:
+            key = _key(pledge, state.refunded_at, state.currency)
+            changes[key] = changes.get(key, 0) + sign * state.counted
+    for key in sorted(changes, key=_order):  # one order everywhere: no two transactions wait for each other
+        rollup_add(key=key, refunded=changes[key])
+
+
+def _order(key: RollupKey) -> tuple:
+    return (key.organization_id, key.day, key.currency, key.frequency, key.program_id or 0)
+
+
+# The raw aggregate, the one the rollups must equal. ------------------------------------------------------------------
+
+
+def rollup_raw_totals(organization_ids: Iterable[int] | None = None) -> dict[RollupKey, dict[str, int]]:
+    """The rollups as computed from the raw payments and refunds (only non-zero rows)."""
+    zone = timezone.get_default_timezone()
+    payments = Payment.objects.all()
+    refunds = Refund.objects.counted()
+    if organization_ids is not None:
+        payments = payments.filter(organization_id__in=list(organization_ids))
+        refunds = refunds.filter(organization_id__in=list(organization_ids))
+    totals: dict[RollupKey, dict[str, int]] = {}
+    paid = (
+        payments.annotate(day=TruncDate("paid_at", tzinfo=zone))
+        .values_list("organization_id", "day", "currency", "pledge__program_id", "pledge__frequency")
+        .annotate(n=Count("id"), total=Sum("amount"), anonymous=Count("id", filter=Q(pledge__share_identity=False)))
+        .order_by()
+    )
+    for org, day, currency, program, frequency, n, total, anonymous in paid:
+        row = totals.setdefault(RollupKey(org, day, currency, program, frequency), dict.fromkeys(FIGURES, 0))
+        row.update(payments=n, received=total, anonymous=anonymous)
+    refunded = (
+        refunds.annotate(day=TruncDate("refunded_at", tzinfo=zone))
+        .values_list("organization_id", "day", "currency", "payment__pledge__program_id", "payment__pledge__frequency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for org, day, currency, program, frequency, total in refunded:
+        row = totals.setdefault(RollupKey(org, day, currency, program, frequency), dict.fromkeys(FIGURES, 0))
+        row["refunded"] = total
+    return {key: row for key, row in totals.items() if any(row.values())}
+
+
+def rollup_stored(organization_ids: Iterable[int] | None = None) -> dict[RollupKey, dict[str, int]]:
+    """The rollups as stored (only non-zero rows: a refund that failed after counting leaves a row of zeros)."""
+    rows = PaymentRollup.objects.all()
+    if organization_ids is not None:
+        rows = rows.filter(organization_id__in=list(organization_ids))
+    stored: dict[RollupKey, dict[str, int]] = {}
+    for org, day, currency, program, frequency, *figures in rows.values_list(
+        "organization_id", "day", "currency", "program_id", "frequency", *FIGURES
+    ):
+        key = RollupKey(org, day, currency, program, frequency)
+        row = stored.setdefault(key, dict.fromkeys(FIGURES, 0))
+        for name, value in zip(FIGURES, figures, strict=True):
+            row[name] += value
+    return {key: row for key, row in stored.items() if any(row.values())}
+
+
+def rollup_differences(organization_ids: Iterable[int] | None = None) -> list[tuple[RollupKey, dict, dict]]:
+    """Where the stored rollups differ from the raw aggregate: (key, stored, raw), sorted; empty when equal."""
+    ids = None if organization_ids is None else list(organization_ids)
+    stored, raw = rollup_stored(ids), rollup_raw_totals(ids)
+    zero = dict.fromkeys(FIGURES, 0)
+    keys = sorted(set(stored) | set(raw), key=_order)
+    return [(key, stored.get(key, zero), raw.get(key, zero)) for key in keys if stored.get(key) != raw.get(key)]
+
+
+def rollup_rebuild(*, organization_ids: Iterable[int] | None = None) -> int:
+    """Replace the rollups (all, or some organizations') by the raw aggregate. Returns the number of rows written.
+
+    Payments and refunds are locked against writes meanwhile (PostgreSQL: SHARE mode, readers go on; SQLite's write
+    transactions are one at a time anyway), so no write lands between reading the raw rows and storing the sums."""
+    ids = None if organization_ids is None else list(organization_ids)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = ", ".join(m._meta.db_table for m in (Payment, Refund, PaymentRollup))
+                cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        raw = rollup_raw_totals(ids)
+        old = PaymentRollup.objects.all()
+        if ids is not None:
+            old = old.filter(organization_id__in=ids)
+        old.delete()
+        PaymentRollup.objects.bulk_create(
+            (
+                PaymentRollup(
+                    organization_id=key.organization_id,
+                    day=key.day,
+                    currency=key.currency,
+                    program_id=key.program_id,
+                    frequency=key.frequency,
+                    **row,
+                )
+                for key, row in raw.items()
+            ),
+            batch_size=2000,
+        )
+    return len(raw)
