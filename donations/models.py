@@ -352,6 +352,62 @@ class PaymentRollup(models.Model):
         return f"{self.organization_id} {self.day} {self.currency} {self.frequency} {self.program_id}"
 
 
+class RollupDonor(models.Model):
+    """A donor who shared their identity with an organization, per currency, program and frequency of their gifts: the
+    first and last day they paid. With RollupDonorDay, what the reports count "donors who shared their name" from
+    (once each, by email) without reading every payment; kept with PaymentRollup (donations.services.rollups).
+
+    The donor is known here only by a hash of their email in lower case (`email_key`): enough to count them once.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    email_key = models.CharField(_("donor key"), max_length=64)
+    first_day = models.DateField(_("first paid"))
+    last_day = models.DateField(_("last paid"))
+
+    class Meta:
+        verbose_name = _("donor rollup")
+        verbose_name_plural = _("donor rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email_key", "currency", "frequency", "program"],
+                condition=Q(program__isnull=False),
+                name="rollup_donor_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "email_key", "currency", "frequency"],
+                condition=Q(program__isnull=True),
+                name="rollup_donor_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "last_day", "first_day"], name="rollup_donor_org_days")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.currency} {self.first_day}..{self.last_day}"
+
+
+class RollupDonorDay(models.Model):
+    """A day a RollupDonor paid: read only for donors whose first and last days lie outside a report's period."""
+
+    donor = models.ForeignKey(RollupDonor, on_delete=models.CASCADE, related_name="days", verbose_name=_("donor"))
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("donor rollup day")
+        verbose_name_plural = _("donor rollup days")
+        constraints = [models.UniqueConstraint(fields=["donor", "day"], name="rollup_donor_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.donor_id} {self.day}"
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> "DisputeQuerySet":
         """Disputes Stripe has not closed yet: the money is in question (or already withdrawn) until they close."""

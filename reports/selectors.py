@@ -10,13 +10,22 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, TextField, Value, When
-from django.db.models.functions import Coalesce, Concat, Least, Lower, TruncMonth
+from django.db.models.functions import Coalesce, Concat, Least, TruncMonth
 from django.db.models.lookups import Regex
 from django.utils import timezone
 
 from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
-from donations.models import ActionRequired, Payment, PaymentRollup, Pledge, PledgeStatus, Refund
+from donations.models import (
+    ActionRequired,
+    Payment,
+    PaymentRollup,
+    Pledge,
+    PledgeStatus,
+    Refund,
+    RollupDonor,
+    RollupDonorDay,
+)
 from orgs.models import Organization, Program
 
 
@@ -121,10 +130,23 @@ class CurrencyTotals:
         return self.money(self.awaiting_donor_amount)
 
 
+def _shared_donors(organization: Organization, filters: ReportFilters) -> dict[str, int]:
+    """Per currency, donors who shared their identity and paid in the period, once each (by email). From the
+    donors' first and last paid days; only a donor who paid before and after the period has its days looked up."""
+    donors = RollupDonor.objects.filter(
+        organization=organization, first_day__lte=filters.end, last_day__gte=filters.start
+    ).filter(_pledge_filters(filters))
+    if filters.currency:
+        donors = donors.filter(currency=filters.currency)
+    days = RollupDonorDay.objects.filter(donor=OuterRef("pk"), day__gte=filters.start, day__lte=filters.end)
+    paid_within = Q(first_day__gte=filters.start) | Q(last_day__lte=filters.end) | Exists(days)
+    counts = donors.filter(paid_within).values("currency").annotate(n=Count("email_key", distinct=True))
+    return dict(counts.values_list("currency", "n"))
+
+
 def report_totals(organization: Organization, filters: ReportFilters) -> list[CurrencyTotals]:
     """Received, refunded and net per currency; gifts, donors who shared their identity and anonymous gifts;
     running monthly gifts."""
-    payments = payments_in(organization, filters)
     sums = rollups_in(organization, filters).values("currency").order_by("currency")
     sums = sums.annotate(total=Sum("received"), gifts=Sum("payments"), anonymous=Sum("anonymous"), back=Sum("refunded"))
     received = {row["currency"]: row for row in sums if row["gifts"]}
@@ -132,13 +154,7 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
     # Donors who shared their identity, counted once each over pledges that have a payment in the range (a semi-join,
     # not a 1M-row sort). Anonymous donors are never counted as people: "3 donors" beside two names and two anonymous
     # gifts would tell that one anonymous gift came from a named donor.
-    shared_donors = dict(
-        Pledge.objects.filter(organization=organization, share_identity=True)
-        .filter(Exists(payments.filter(pledge=OuterRef("pk"))))
-        .values("currency")
-        .annotate(n=Count(Lower("donor_email"), distinct=True))
-        .values_list("currency", "n")
-    )
+    shared_donors = _shared_donors(organization, filters)
     monthly_pledges = (
         Pledge.objects.filter(organization=organization).running_monthly().filter(_pledge_filters(filters))
     )

@@ -9,16 +9,17 @@ not exist yet, an INSERT in a savepoint; if a concurrent transaction inserted it
 refuses ours and the UPDATE runs again, now on that row.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DateField, F, Q, Sum, Value
+from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
 
-from donations.models import Payment, PaymentRollup, Pledge, Refund
+from donations.models import Payment, PaymentRollup, Pledge, Refund, RollupDonor, RollupDonorDay
 
 FIGURES = ("payments", "received", "anonymous", "refunded")
 
@@ -49,42 +50,66 @@ def rollup_add(*, key: RollupKey, **changes: int) -> None:
     unknown = set(changes) - set(FIGURES)
     if unknown:
         raise ValueError(f"not a rollup figure: {', '.join(sorted(unknown))}")
-    rows = PaymentRollup.objects.filter(
-        organization_id=key.organization_id,
-        day=key.day,
-        currency=key.currency,
-        program_id=key.program_id,  # None: IS NULL
-        frequency=key.frequency,
+    lookup = {
+        "organization_id": key.organization_id,
+        "day": key.day,
+        "currency": key.currency,
+        "program_id": key.program_id,  # None: IS NULL
+        "frequency": key.frequency,
+    }
+    _update_or_insert(
+        PaymentRollup, lookup, {name: F(name) + value for name, value in changes.items()}, {**lookup, **changes}
     )
-    increments = {name: F(name) + value for name, value in changes.items()}
+
+
+def _update_or_insert(model, lookup: dict, updates: dict, values: dict) -> None:
+    """UPDATE the row `lookup` finds with `updates`; if there is none, INSERT `values` in a savepoint; if a
+    concurrent transaction inserted it meanwhile (the unique constraint refuses ours), UPDATE that row."""
+    rows = model.objects.filter(**lookup)
     with transaction.atomic():
-        if rows.update(**increments):
+        if rows.update(**updates):
             return
         try:
             with transaction.atomic():
-                PaymentRollup.objects.create(
-                    organization_id=key.organization_id,
-                    day=key.day,
-                    currency=key.currency,
-                    program_id=key.program_id,
-                    frequency=key.frequency,
-                    **changes,
-                )
+                model.objects.create(**values)
                 return
-        except IntegrityError:  # a concurrent transaction created it first: add to that row
+        except IntegrityError:
             pass
-        if not rows.update(**increments):
-            raise RuntimeError(f"payment rollup {key} neither updatable nor creatable")
+        if not rows.update(**updates):
+            raise RuntimeError(f"{model.__name__} {lookup} neither updatable nor creatable")
+
+
+def donor_key(email: str) -> str:
+    """How the rollups know a donor who shared their identity: a hash of the email in lower case, not the email."""
+    return hashlib.sha256(email.lower().encode()).hexdigest()
+
+
+def _rollup_donor(pledge: Pledge, day: date) -> None:
+    """A payment of a donor who shared their identity: the donor's first and last days, and this day."""
+    lookup = {
+        "organization_id": pledge.organization_id,
+        "currency": pledge.currency,
+        "program_id": pledge.program_id,
+        "frequency": pledge.frequency,
+        "email_key": donor_key(pledge.donor_email),
+    }
+    when = Value(day, output_field=DateField())
+    updates = {"first_day": Least("first_day", when), "last_day": Greatest("last_day", when)}
+    _update_or_insert(RollupDonor, lookup, updates, {**lookup, "first_day": day, "last_day": day})
+    donor = RollupDonor.objects.filter(**lookup).values_list("pk", flat=True).get()
+    try:
+        with transaction.atomic():
+            RollupDonorDay.objects.get_or_create(donor_id=donor, day=day)
+    except IntegrityError:  # a concurrent payment of the same donor on the same day recorded it
+        pass
 
 
 def rollup_payment(*, payment: Payment, pledge: Pledge) -> None:
     """A payment newly recorded: one more payment and its amount on its day."""
-    rollup_add(
-        key=_key(pledge, payment.paid_at, payment.currency),
-        payments=1,
-        received=payment.amount,
-        anonymous=0 if pledge.share_identity else 1,
-    )
+    key = _key(pledge, payment.paid_at, payment.currency)
+    rollup_add(key=key, payments=1, received=payment.amount, anonymous=0 if pledge.share_identity else 1)
+    if pledge.share_identity:
+        _rollup_donor(pledge, key.day)
 
 
 @dataclass(frozen=True)
@@ -167,33 +192,90 @@ def rollup_stored(organization_ids: Iterable[int] | None = None) -> dict[RollupK
     return {key: row for key, row in stored.items() if any(row.values())}
 
 
-def rollup_differences(organization_ids: Iterable[int] | None = None) -> list[tuple[RollupKey, dict, dict]]:
-    """Where the stored rollups differ from the raw aggregate: (key, stored, raw), sorted; empty when equal."""
+DonorKey = tuple[int, str, int | None, str, str]  # organization, currency, program, frequency, email key
+
+
+def rollup_raw_donors(organization_ids: Iterable[int] | None = None) -> dict[DonorKey, set[date]]:
+    """The days each donor who shared their identity paid, from the raw payments."""
+    payments = Payment.objects.filter(pledge__share_identity=True)
+    if organization_ids is not None:
+        payments = payments.filter(organization_id__in=list(organization_ids))
+    rows = (
+        payments.annotate(day=TruncDate("paid_at", tzinfo=timezone.get_default_timezone()))
+        .values_list(
+            "organization_id",
+            "pledge__currency",
+            "pledge__program_id",
+            "pledge__frequency",
+            "pledge__donor_email",
+            "day",
+        )
+        .order_by()
+        .distinct()
+    )
+    donors: dict[DonorKey, set[date]] = {}
+    for org, currency, program, frequency, email, day in rows.iterator(chunk_size=10_000):
+        donors.setdefault((org, currency, program, frequency, donor_key(email)), set()).add(day)
+    return donors
+
+
+def rollup_stored_donors(organization_ids: Iterable[int] | None = None) -> dict[DonorKey, set[date]]:
+    """The days stored for each donor, checked against their first and last days."""
+    donors = RollupDonor.objects.all()
+    if organization_ids is not None:
+        donors = donors.filter(organization_id__in=list(organization_ids))
+    stored: dict[DonorKey, set[date]] = {}
+    spans = {}
+    for pk, org, currency, program, frequency, key, first, last in donors.values_list(
+        "pk", "organization_id", "currency", "program_id", "frequency", "email_key", "first_day", "last_day"
+    ):
+        spans[pk] = ((org, currency, program, frequency, key), first, last)
+        stored[spans[pk][0]] = set()
+    for donor, day in RollupDonorDay.objects.filter(donor__in=donors).values_list("donor_id", "day"):
+        stored[spans[donor][0]].add(day)
+    for key, first, last in spans.values():
+        if stored[key] and (min(stored[key]), max(stored[key])) != (first, last):
+            stored[key] = {first, last, *stored[key], date.min}  # a wrong span: never equal to the raw days
+    return stored
+
+
+def rollup_differences(organization_ids: Iterable[int] | None = None) -> list[tuple]:
+    """Where the stored rollups differ from the raw rows: (key, stored, raw), sorted; empty when equal."""
     ids = None if organization_ids is None else list(organization_ids)
     stored, raw = rollup_stored(ids), rollup_raw_totals(ids)
     zero = dict.fromkeys(FIGURES, 0)
     keys = sorted(set(stored) | set(raw), key=_order)
-    return [(key, stored.get(key, zero), raw.get(key, zero)) for key in keys if stored.get(key) != raw.get(key)]
+    differences = [(key, stored.get(key, zero), raw.get(key, zero)) for key in keys if stored.get(key) != raw.get(key)]
+    stored_donors, raw_donors = rollup_stored_donors(ids), rollup_raw_donors(ids)
+    for key in sorted(set(stored_donors) | set(raw_donors), key=str):
+        if stored_donors.get(key) != raw_donors.get(key):
+            differences.append(
+                (key[:4] + ("donor",), sorted(stored_donors.get(key, ())), sorted(raw_donors.get(key, ())))
+            )
+    return differences
 
 
 def rollup_rebuild(*, organization_ids: Iterable[int] | None = None) -> int:
     """Replace the rollups (all, or some organizations') by the raw aggregate. Returns the number of rows written.
 
-    Payments and refunds are locked against writes meanwhile (PostgreSQL: SHARE mode, readers go on; SQLite's write
-    transactions are one at a time anyway), so no write lands between reading the raw rows and storing the sums."""
+    Payments and refunds are locked against writes meanwhile (PostgreSQL; SQLite's write transactions are one at a
+    time anyway), so no write lands between reading the raw rows and storing the sums."""
     ids = None if organization_ids is None else list(organization_ids)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                tables = ", ".join(m._meta.db_table for m in (Payment, Refund, PaymentRollup))
+                tables = ", ".join(m._meta.db_table for m in (Payment, Refund, PaymentRollup, RollupDonor))
                 cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-        raw = rollup_raw_totals(ids)
-        old = PaymentRollup.objects.all()
-        if ids is not None:
-            old = old.filter(organization_id__in=ids)
-        old.delete()
+        raw, donors = rollup_raw_totals(ids), rollup_raw_donors(ids)
+        for model in (RollupDonorDay, RollupDonor, PaymentRollup):
+            old = model.objects.all()
+            if ids is not None:
+                old = old.filter(
+                    **{"donor__organization_id__in" if model is RollupDonorDay else "organization_id__in": ids}
+                )
+            old.delete()  # the days first: then the donors have nothing left to cascade to
         PaymentRollup.objects.bulk_create(
-            (
+            [
                 PaymentRollup(
                     organization_id=key.organization_id,
                     day=key.day,
@@ -203,7 +285,26 @@ def rollup_rebuild(*, organization_ids: Iterable[int] | None = None) -> int:
                     **row,
                 )
                 for key, row in raw.items()
-            ),
+            ],
             batch_size=2000,
         )
-    return len(raw)
+        rows = [
+            RollupDonor(
+                organization_id=org,
+                currency=currency,
+                program_id=program,
+                frequency=frequency,
+                email_key=key,
+                first_day=min(days),
+                last_day=max(days),
+            )
+            for (org, currency, program, frequency, key), days in donors.items()
+        ]
+        RollupDonor.objects.bulk_create(rows, batch_size=2000)
+        days = [
+            RollupDonorDay(donor_id=row.pk, day=day)
+            for row, row_days in zip(rows, donors.values(), strict=True)
+            for day in row_days
+        ]
+        RollupDonorDay.objects.bulk_create(days, batch_size=5000)
+    return len(raw) + len(rows) + len(days)

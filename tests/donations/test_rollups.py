@@ -58,9 +58,9 @@ class Writer:
                         frequency="monthly" if n % 2 else "once",
                         currency=currency,
                         gift_amount=50000 if currency == "KRW" else 2500 + 100 * n,
-                        share_identity=n % 4 == 0,
+                        share_identity=n % 4 in (0, 1),
                         program=programs[n % 2],
-                        donor_email=f"donor{n}@example.org",
+                        donor_email=f"Donor{n % 3}@example.org" if n % 2 else f"donor{n % 3}@EXAMPLE.org",
                     )
                 )
         self.payments: list[Payment] = []
@@ -160,6 +160,8 @@ def _report_matches_the_raw_rows(organization) -> None:
         ((START + timedelta(days=3)).date(), (START + timedelta(days=17)).date(), {}),
         (START.date(), (START + timedelta(days=50)).date(), {"currency": "USD", "frequency": "monthly"}),
         (START.date(), (START + timedelta(days=50)).date(), {"program": program}),
+        ((START + timedelta(days=9)).date(), (START + timedelta(days=11)).date(), {}),  # donors paid before and after
+        ((START + timedelta(days=20)).date(), (START + timedelta(days=20)).date(), {"frequency": "once"}),
     ]:
         filters = selectors.ReportFilters(start=start, end=end, **extra)
         payments = selectors.payments_in(organization, filters)
@@ -178,12 +180,57 @@ def _report_matches_the_raw_rows(organization) -> None:
                     .values_list("amount", flat=True)
                 ),
             )
+        for currency, n in _shared_donors_raw(organization, payments).items():
+            expected[currency] = (*expected[currency], n)
         totals = selectors.report_totals(organization, filters)
-        got = {row.currency: (row.received, row.gifts, row.anonymous_gifts, row.refunded) for row in totals}
+        got = {
+            row.currency: (row.received, row.gifts, row.anonymous_gifts, row.refunded, row.shared_donors)
+            for row in totals
+        }
         for currency in set(got) | set(expected):  # a currency of running monthly gifts only shows zeros
-            assert got.get(currency, (0,) * 4) == expected.get(currency, (0,) * 4), (filters, got, expected)
+            want = expected.get(currency, ())
+            want = (*want, *(0,) * (5 - len(want)))
+            assert got.get(currency, (0,) * 5) == want, (filters, got, expected)
         months = selectors.report_by_month(organization, filters)
         assert sum(row.gifts for row in months) == payments.count()
+
+
+def _shared_donors_raw(organization, payments) -> dict[str, int]:
+    """The figure as the report computed it from the raw rows before the rollups: donors who shared, by email in lower
+    case, over pledges with a payment in the period."""
+    from django.db.models import Count, Exists, OuterRef
+    from django.db.models.functions import Lower
+
+    from donations.models import Pledge
+
+    pledges = Pledge.objects.filter(organization=organization, share_identity=True)
+    pledges = pledges.filter(Exists(payments.filter(pledge=OuterRef("pk"))))
+    counts = pledges.values("currency").annotate(n=Count(Lower("donor_email"), distinct=True))
+    return dict(counts.values_list("currency", "n"))
+
+
+def test_a_donor_who_paid_before_during_and_after_a_period_counts_once_in_it(org_a):
+    """A monthly donor who shared their identity paid on three days: counted in a period holding only the middle
+    one (their first and last days lie outside it), not in a period between two payments."""
+    monthly = factories.pledge(organization=org_a, status="active", frequency="monthly", share_identity=True)
+    again = factories.pledge(organization=org_a, status="paid", share_identity=True, donor_email="DANA@example.org")
+    for n, days in enumerate((0, 10, 20)):
+        fulfilment.payment_record(
+            pledge=monthly, stripe_id=f"in_{n}", amount=monthly.amount, currency="USD", paid_at=START + timedelta(days)
+        )
+    fulfilment.payment_record(pledge=again, stripe_id="pi_x", amount=again.amount, currency="USD", paid_at=START)
+
+    def shared(first: int, last: int, **extra) -> int:
+        filters = selectors.ReportFilters(
+            start=(START + timedelta(first)).date(), end=(START + timedelta(last)).date(), **extra
+        )
+        return sum(row.shared_donors for row in selectors.report_totals(org_a, filters))
+
+    assert shared(9, 11) == 1
+    assert shared(12, 15) == 0
+    assert shared(0, 30) == 1  # the same email (in any case) on two gifts: one donor
+    assert shared(0, 30, frequency="once") == 1 and shared(5, 30, frequency="once") == 0
+    assert rollup_differences() == []
 
 
 def test_a_pending_refund_that_fails_leaves_the_totals(org_a):
