@@ -352,12 +352,51 @@ class PaymentRollup(models.Model):
         return f"{self.organization_id} {self.day} {self.currency} {self.frequency} {self.program_id}"
 
 
+class PledgeRollup(models.Model):
+    """How many pledges an organization has, and their amount, per currency, program, frequency and status: what the
+    reports count running monthly gifts from. Kept by pledge creation and pledge_transition in their transactions
+    (donations.services.rollups), rebuilt by `manage.py rebuild_rollups`."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    status = models.CharField(_("status"), max_length=12, choices=PledgeStatus.choices)
+    pledges = models.BigIntegerField(_("pledges"), default=0)
+    amount = models.BigIntegerField(_("amount (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("pledge rollup")
+        verbose_name_plural = _("pledge rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "currency", "frequency", "status", "program"],
+                condition=Q(program__isnull=False),
+                name="pledge_rollup_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "currency", "frequency", "status"],
+                condition=Q(program__isnull=True),
+                name="pledge_rollup_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "frequency", "status"], name="pledge_rollup_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.currency} {self.frequency} {self.status} {self.program_id}"
+
+
 class RollupDonor(models.Model):
     """A donor who shared their identity with an organization, per currency, program and frequency of their gifts: the
     first and last day they paid. With RollupDonorDay, what the reports count "donors who shared their name" from
     (once each, by email) without reading every payment; kept with PaymentRollup (donations.services.rollups).
 
-    The donor is known here only by a hash of their email in lower case (`email_key`): enough to count them once.
+    The donor is known here only by a hash of their email in lower case (`email_key`, 64 bits of SHA-256: an integer,
+    quick to count distinct): enough to count them once.
     """
 
     organization = models.ForeignKey(
@@ -368,7 +407,7 @@ class RollupDonor(models.Model):
         Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
     )
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
-    email_key = models.CharField(_("donor key"), max_length=64)
+    email_key = models.BigIntegerField(_("donor key"))
     first_day = models.DateField(_("first paid"))
     last_day = models.DateField(_("last paid"))
 

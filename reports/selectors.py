@@ -18,9 +18,12 @@ from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_
 from common.money import CURRENCIES, format_money, to_major
 from donations.models import (
     ActionRequired,
+    Frequency,
     Payment,
     PaymentRollup,
     Pledge,
+    PledgeQuerySet,
+    PledgeRollup,
     PledgeStatus,
     Refund,
     RollupDonor,
@@ -155,13 +158,13 @@ def report_totals(organization: Organization, filters: ReportFilters) -> list[Cu
     # not a 1M-row sort). Anonymous donors are never counted as people: "3 donors" beside two names and two anonymous
     # gifts would tell that one anonymous gift came from a named donor.
     shared_donors = _shared_donors(organization, filters)
-    monthly_pledges = (
-        Pledge.objects.filter(organization=organization).running_monthly().filter(_pledge_filters(filters))
-    )
+    monthly_pledges = PledgeRollup.objects.filter(  # as Pledge.objects.running_monthly(), from the rollups
+        organization=organization, frequency=Frequency.MONTHLY, status__in=PledgeQuerySet.RUNNING_MONTHLY, pledges__gt=0
+    ).filter(_pledge_filters(filters))
     if filters.currency:
         monthly_pledges = monthly_pledges.filter(currency=filters.currency)
     monthly: dict[str, dict] = {}
-    for row in monthly_pledges.values("currency", "status").annotate(n=Count("id"), total=Sum("amount")):
+    for row in monthly_pledges.values("currency", "status").annotate(n=Sum("pledges"), total=Sum("amount")):
         monthly.setdefault(row["currency"], {})[row["status"]] = row
     awaiting = {
         row["currency"]: row

@@ -81,6 +81,7 @@ def giving_organization(**fields):
 
 def pledge(*, organization, **fields):
     from donations.models import Pledge
+    from donations.services.rollups import rollup_pledge
 
     fields.setdefault("frequency", "once")
     fields.setdefault("currency", "USD")
@@ -89,7 +90,9 @@ def pledge(*, organization, **fields):
     fields.setdefault("amount", fields["gift_amount"] + fields["fee_amount"])
     fields.setdefault("donor_name", "Dana Donor")
     fields.setdefault("donor_email", "dana@example.org")
-    return Pledge.objects.create(organization=organization, **fields)
+    pledge = Pledge.objects.create(organization=organization, **fields)
+    rollup_pledge(pledge=pledge, before=None, after=pledge.status)  # as donations.services.pledges does
+    return pledge
 
 
 def payment(*, pledge, **fields):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.services.rollups import rollup_pledge
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
             result = Moved.REFUSED
         else:
             Pledge.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+            rollup_pledge(pledge=locked, before=current, after=to)
             transition = PledgeTransition.objects.create(
                 pledge=locked,
                 from_status=current,

@@ -19,6 +19,7 @@ from donations import stripe_gateway as gateway
 from donations.models import Payment, PaymentRollup, Refund
 from donations.services import fulfilment, refunds
 from donations.services.rollups import rollup_differences, rollup_raw_totals, rollup_stored
+from donations.services.transitions import pledge_transition
 from reports import selectors
 from tests import factories
 
@@ -72,8 +73,8 @@ class Writer:
 
     def step(self) -> None:
         self.count += 1
-        actions = [self.pay, self.pay_again, self.refund, self.refund_change, self.staff_refund]
-        weights = [4, 1, 3, 3, 2]
+        actions = [self.pay, self.pay_again, self.refund, self.refund_change, self.staff_refund, self.move]
+        weights = [4, 1, 3, 3, 2, 2]
         self.rng.choices(actions, weights)[0]()
 
     def pay(self) -> None:
@@ -89,6 +90,13 @@ class Writer:
         )
         self.payments.append(payment)
         self.log.append(f"pay {stripe_id} {pledge.amount} {pledge.currency} at {payment.paid_at}")
+
+    def move(self) -> None:
+        """A pledge's status moves (or the move is refused): running monthly gifts are counted from the rollups."""
+        pledge = self.rng.choice(self.pledges)
+        to = self.rng.choice(["active", "past_due", "canceled", "paid", "refunded"])
+        moved = pledge_transition(pledge=pledge, to=to, source="webhook")
+        self.log.append(f"move {pledge.reference} to {to}: {moved.value}")
 
     def pay_again(self) -> None:
         """A second delivery of a recorded payment: not counted again."""
@@ -187,12 +195,39 @@ def _report_matches_the_raw_rows(organization) -> None:
             row.currency: (row.received, row.gifts, row.anonymous_gifts, row.refunded, row.shared_donors)
             for row in totals
         }
+        running = {
+            row.currency: (row.monthly_active, row.monthly_amount, row.monthly_past_due)
+            for row in totals
+            if row.monthly_active or row.monthly_past_due
+        }
+        assert running == _running_monthly_raw(organization, filters), filters
         for currency in set(got) | set(expected):  # a currency of running monthly gifts only shows zeros
             want = expected.get(currency, ())
             want = (*want, *(0,) * (5 - len(want)))
             assert got.get(currency, (0,) * 5) == want, (filters, got, expected)
         months = selectors.report_by_month(organization, filters)
         assert sum(row.gifts for row in months) == payments.count()
+
+
+def _running_monthly_raw(organization, filters) -> dict[str, tuple[int, int, int]]:
+    """Running monthly gifts as the report counted them from the raw pledges before the rollups."""
+    from donations.models import Pledge
+
+    pledges = Pledge.objects.filter(organization=organization).running_monthly()
+    if filters.program:
+        pledges = pledges.filter(program=filters.program)
+    for name in ("currency", "frequency"):
+        if getattr(filters, name):
+            pledges = pledges.filter(**{name: getattr(filters, name)})
+    running = {}
+    for currency in set(pledges.values_list("currency", flat=True)):
+        active = pledges.filter(currency=currency, status="active")
+        running[currency] = (
+            active.count(),
+            sum(active.values_list("amount", flat=True)),
+            pledges.filter(currency=currency, status="past_due").count(),
+        )
+    return running
 
 
 def _shared_donors_raw(organization, payments) -> dict[str, int]:
@@ -266,8 +301,8 @@ def test_rebuild_command_recomputes_and_check_finds_differences(org_a):
         call_command("rebuild_rollups", "--check", stdout=StringIO())
     out = StringIO()
     call_command("rebuild_rollups", stdout=out)
-    assert "Rebuilt 2 daily total(s)" in out.getvalue()  # the payments' day and the refund's day
-    assert rollup_stored() == rollup_raw_totals()
+    assert "Rebuilt 3 row(s)" in out.getvalue()  # the payments' day, the refund's day, the pledges' status
+    assert rollup_stored() == rollup_raw_totals() and rollup_differences() == []
     call_command("rebuild_rollups", "--check", "--organization", "alpha", stdout=StringIO())
     with pytest.raises(CommandError, match="No organization"):
         call_command("rebuild_rollups", "--organization", "nope")

@@ -6,9 +6,10 @@ from orgs.models import Organization
 
 class Command(BaseCommand):
     help = (
-        "Recompute the reports' daily totals (payments, amounts received, refunds counted) from the raw payments and "
-        "refunds. The services keep them up to date on every write; run this after changing those rows by other "
-        "means (SQL, a data import) or a change of TIME_ZONE. --check only compares. Running it twice changes nothing."
+        "Recompute the reports' totals (payments, amounts received and refunded per day; pledges per status; donors "
+        "who shared their identity) from the raw pledges, payments and refunds. The services keep them up to date on "
+        "every write; run this after changing those rows by other means (SQL, a data import) or a change of "
+        "TIME_ZONE. --check only compares. Running it twice changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -30,8 +31,10 @@ class Command(BaseCommand):
             for key, stored, raw in differences[:20]:
                 self.stdout.write(f"{key}: stored {stored}, raw {raw}")
             if differences:
-                raise CommandError(f"{len(differences)} daily total(s) differ from the raw rows; run rebuild_rollups.")
-            self.stdout.write(self.style.SUCCESS("The daily totals equal the raw rows."))
+                raise CommandError(f"{len(differences)} total(s) differ from the raw rows; run rebuild_rollups.")
+            self.stdout.write(self.style.SUCCESS("The totals equal the raw rows."))
             return
         rows = rollup_rebuild(organization_ids=ids)
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt {rows} daily total(s) from the raw payments and refunds."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Rebuilt {rows} row(s) of totals from the raw pledges, payments and refunds.")
+        )
