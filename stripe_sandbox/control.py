@@ -74,6 +74,11 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             lambda m, p: sandbox.retry_invoice(m[1], **p),
         ),
         (r"charges/([^/]+)/refund", {"amount": integer(1)}, lambda m, p: sandbox.dashboard_refund(m[1], **p)),
+        (
+            r"refunds/([^/]+)/status",
+            {"status": enum(*billing.REFUND_STATUSES)},
+            lambda m, p: sandbox.set_refund_status(m[1], p["status"]),
+        ),
         (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),
         (r"webhooks/deliver_pending", {}, lambda m, p: {"delivered": _pending(sandbox)}),
@@ -97,6 +102,8 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             if "outcome" in schema and "outcome" not in params:
                 params["outcome"] = "succeed" if pattern.startswith("checkout") else "paid"
             required = {"faults": ("mode",), "accounts": ("id",), "clock": ("advance",)}.get(pattern, ())
+            if pattern.startswith("refunds/"):
+                required = ("status",)
             return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 

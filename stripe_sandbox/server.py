@@ -188,6 +188,10 @@ class SandboxServer:
     def dashboard_refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
         return self.run(billing.refund_charge, charge_id, amount, "requested_by_customer")
 
+    def set_refund_status(self, refund_id: str, status: str) -> dict[str, Any]:
+        """A refund's later life at Stripe: pending, then succeeded or failed (see billing.set_refund_status)."""
+        return self.run(billing.set_refund_status, refund_id, status)
+
     def _ctx(self, object_id: str) -> Ctx:
         """Events Stripe makes on its own: no request, the API version of the request that began the story."""
         with self.store.lock:
