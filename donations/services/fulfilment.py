@@ -109,8 +109,23 @@ def _refund_mismatch(payment: Payment, refund: gateway.Refund) -> str:
     return _flag(payment.pledge, detail)
 
 
-def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
-    """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired)."""
+def session_facts(session: gateway.CheckoutSession) -> dict[str, Any]:
+    """For a monthly gift's completed session, the subscription as Stripe has it now, asked before any transaction:
+    its later months may have happened already (a renewal failed), and the session's news may come after theirs."""
+    if session.mode != "subscription" or not session.subscription_id or session.status != "complete":
+        return {}
+    if not _known(reference=session.reference):
+        return {}
+    return {"current": gateway.subscription_retrieve(session.subscription_id)}
+
+
+def checkout_session_apply(
+    *, session: gateway.CheckoutSession, source: str, event_id: str = "", current: gateway.Subscription | None = None
+) -> Outcome:
+    """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired).
+
+    `current` (what session_facts found, when the caller asked) is a monthly gift's subscription now: a gift whose
+    renewal has failed since is past due, not active, whatever order the events came in."""
     with transaction.atomic():
         pledge = _locked_pledge(reference=session.reference)
         if pledge is None or (pledge.stripe_checkout_session_id not in (None, session.id)):
@@ -129,8 +144,14 @@ def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, eve
         if session.payment_status != "paid":
             return _move(pledge, S.PROCESSING, source=source, event_id=event_id)
         _session_payment_record(pledge, session)
+        if pledge.status in (S.PAST_DUE, S.CANCELED, S.REFUNDED):
+            return Outcome.ALREADY  # later news (a failed renewal, a stop, a refund) already moved the gift on
         to = S.ACTIVE if session.mode == "subscription" else S.PAID
-        return _move(pledge, to, source=source, event_id=event_id)
+        moved = _move(pledge, to, source=source, event_id=event_id)
+        now = SUBSCRIPTION_STATUS.get(current.status) if current else None
+        if to == S.ACTIVE and now in (S.PAST_DUE, S.CANCELED):
+            return _move(pledge, now, source=source, event_id=event_id, note=_subscription_state(current))
+        return moved
 
 
 def _session_payment_record(pledge: Pledge, session: gateway.CheckoutSession) -> None:
@@ -461,12 +482,17 @@ def charge_refunded(
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
-    """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
+    """A single gift refunded in full is a refunded pledge, and paid again if a refund fails (the money stayed with
+    the organization); a refunded month leaves a monthly gift running."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
+        if pledge.frequency != Frequency.ONCE:
+            return
         refunded = payment.refunds.counted().total()
-        if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
+        if refunded >= payment.amount:
             _move(pledge, S.REFUNDED, source=source, event_id=event_id)
+        elif pledge.status == S.REFUNDED:
+            _move(pledge, S.PAID, source=source, event_id=event_id, note="a refund failed: not refunded in full")
 
 
 def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, request_key: str | None = None) -> int:
@@ -545,8 +571,20 @@ def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status:
     return int(status in Refund.COUNTED)
 
 
-def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
-    """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
+def refund_facts(refund: gateway.Refund) -> dict[str, Any]:
+    """The refund as Stripe has it now, asked before any transaction, for a payment the portal recorded: events
+    arrive in any order, and a late `refund.updated` saying "pending" must not undo a later "failed"."""
+    if not refund.payment_intent_id or not Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id):
+        return {}
+    return {"current": gateway.refund_retrieve(refund.id)}
+
+
+def refund_updated(
+    *, refund: gateway.Refund, source: str, event_id: str = "", current: gateway.Refund | None = None
+) -> str:
+    """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right, as the
+    refund is now (`current`, what refund_facts found) rather than as the event told."""
+    refund = current or refund
     with transaction.atomic():
         payment = (
             Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None)

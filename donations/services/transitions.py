@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     S.PAST_DUE: {S.ACTIVE, S.CANCELED},
     S.FAILED: set(),
     S.EXPIRED: set(),
-    S.REFUNDED: set(),
+    S.REFUNDED: {S.PAID},  # its refund failed afterwards: the money stayed with the organization
     S.CANCELED: set(),
 }
 
