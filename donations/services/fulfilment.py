@@ -583,8 +583,8 @@ def refund_updated(
     *, refund: gateway.Refund, source: str, event_id: str = "", current: gateway.Refund | None = None
 ) -> str:
     """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right, as the
-    refund is now (`current`, what refund_facts found) rather than as the event told."""
-    refund = current or refund
+    refund is now (`current`, what refund_facts found) rather than as the event told. Either one in another currency
+    or larger than its payment is flagged, not counted."""
     with transaction.atomic():
         payment = (
             Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None)
@@ -594,9 +594,11 @@ def refund_updated(
         if payment is None:
             return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)
-        mismatch = _refund_mismatch(payment, refund)
-        if mismatch:
-            return mismatch
+        for told in filter(None, (refund, current)):
+            mismatch = _refund_mismatch(payment, told)
+            if mismatch:
+                return mismatch
+        refund = current or refund
         refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
         return Outcome.REFUND_UPDATED.format(id=refund.id, status=refund.status)
