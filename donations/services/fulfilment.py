@@ -574,7 +574,8 @@ def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status:
 def refund_facts(refund: gateway.Refund) -> dict[str, Any]:
     """The refund as Stripe has it now, asked before any transaction, for a payment the portal recorded: events
     arrive in any order, and a late `refund.updated` saying "pending" must not undo a later "failed"."""
-    if not refund.payment_intent_id or not Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id):
+    recorded = Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None).exists()
+    if not recorded:
         return {}
     return {"current": gateway.refund_retrieve(refund.id)}
 
