@@ -18,7 +18,7 @@ from common.test_mode import SANDBOX_WEBHOOK_SECRET
 from . import api, billing, checkout, control, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
-from .webhooks import Dispatcher
+from .webhooks import MAX_DELAY, MODES, Dispatcher
 
 logger = logging.getLogger(__name__)
 DEFAULT_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET  # the portal's settings use the same one in test mode
@@ -44,9 +44,12 @@ class Fault:
 class SandboxServer:
     """A local Stripe in test mode. ``start()`` serves in a background thread; ``stop()`` ends it.
 
-    Attributes a test may set: ``event_order`` ("stripe" or "reversed": delivery order of the events one action
-    makes), ``delivery`` ("sync": before the causing request answers; "async": from a background thread),
-    ``settle_delay`` (seconds after which a bank debit settles by itself; None: only when told).
+    ``delivery`` ("async", the default, as Stripe does: after the causing request has answered, from a background
+    thread, each event after a random delay of up to ``max_delay`` seconds, so the events of one action arrive in
+    any order; "sync": in order, before the causing request answers). ``wait_for_deliveries()`` waits until every
+    queued delivery has been attempted. Attributes a test may set: ``delivery``, ``event_order`` ("stripe" or
+    "reversed": the order the events of one action are handed to delivery), ``settle_delay`` (seconds after which a
+    bank debit settles by itself; None: only when told).
     """
 
     def __init__(
@@ -56,11 +59,16 @@ class SandboxServer:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         quiet: bool = True,
+        delivery: str = "async",
+        max_delay: float = MAX_DELAY,
     ) -> None:
+        if delivery not in MODES:
+            raise ValueError("delivery is 'async' or 'sync'")
         self.host, self.port, self.quiet = host, port, quiet
         self.store = Store()
         secret = webhook_secret or os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET
-        self.webhooks = Dispatcher(self.store, webhook_url, secret)
+        self.webhooks = Dispatcher(self.store, webhook_url, secret, mode=delivery, max_delay=max_delay)
+        self._request = threading.local()  # the events a request made, held until its answer is sent (async)
         self.event_order = "stripe"
         self.settle_delay: float | None = None
         self.fault = Fault()
@@ -117,8 +125,8 @@ class SandboxServer:
 
     @delivery.setter
     def delivery(self, mode: str) -> None:
-        if mode not in ("sync", "async"):
-            raise ValueError("delivery is 'sync' or 'async'")
+        if mode not in MODES:
+            raise ValueError("delivery is 'async' or 'sync'")
         self.webhooks.mode = mode
 
     def set_webhook_url(self, url: str | None) -> None:
@@ -135,7 +143,23 @@ class SandboxServer:
             self.dispatch(ctx.events)
 
     def dispatch(self, events: list[dict[str, Any]]) -> None:
-        self.webhooks.dispatch(events[::-1] if self.event_order == "reversed" else events)
+        """Hand new events to the dispatcher. In async mode, while a request is being answered, they are held until
+        its answer has been sent (Stripe's webhooks never come before the API's answer)."""
+        events = events[::-1] if self.event_order == "reversed" else events
+        held = getattr(self._request, "held", None)
+        if held is not None and self.delivery == "async":
+            self.webhooks.hold(len(events))
+            held.extend(events)
+        else:
+            self.webhooks.dispatch(events)
+
+    def _hold(self) -> None:
+        self._request.held = []
+
+    def _release(self) -> None:
+        held, self._request.held = getattr(self._request, "held", None), None
+        if held:
+            self.webhooks.dispatch(held, held=True)
 
     def pay(self, session_id: str, outcome: str = "success", email: str | None = None) -> bool:
         """What the checkout page's buttons do. False when the card is declined."""
@@ -231,9 +255,10 @@ class SandboxServer:
     def deliver_pending(self) -> list[str]:
         return self.webhooks.deliver_pending()
 
-    def wait_for_deliveries(self) -> None:
-        """With ``delivery = "async"``: wait until the queued deliveries have been attempted."""
-        self.webhooks.drain()
+    def wait_for_deliveries(self, timeout: float = 30.0) -> None:
+        """With ``delivery = "async"``: wait until the queued deliveries have been attempted (TimeoutError after
+        ``timeout`` seconds)."""
+        self.webhooks.drain(timeout)
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Copies of the events made so far, oldest first (``type``: only those of that type)."""
@@ -423,6 +448,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         raw = body if method == "POST" else parts.query
         headers: dict[str, str] = {"Request-Id": request_id}
+        sandbox._hold()
         try:
             if path.startswith("/v1/"):
                 status, payload, extra = sandbox.handle_v1(method, path[4:], raw, self.headers, request_id)
@@ -444,6 +470,8 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("stripe sandbox: error answering %s %s", method, path)
             error = ApiError("An unknown error occurred in the sandbox.", status=500, type="api_error")
             self._send(500, _json(error.body()), "application/json", headers)
+        finally:
+            sandbox._release()  # async webhooks go out once the answer has been sent
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.send_response(status)
