@@ -9,7 +9,7 @@ from typing import Any
 from . import connect, objects
 from .money import format_amount
 from .params import EXPAND, ApiError, boolean, enum, hash_of, integer, invalid, metadata, string, validate
-from .state import Ctx, Store, now
+from .state import Ctx, Store, new_id, now
 
 
 def add_interval(moment: int, interval: str, count: int = 1) -> int:
@@ -286,6 +286,9 @@ def refund_charge(
             code="amount_too_large",
         )
     re = store.add(objects.refund(ch, amount, reason, meta or {}))
+    if store.pending_refunds > 0:  # a refund the card network or bank takes time over (see settle_refund)
+        store.pending_refunds -= 1
+        re.update(status="pending", pending_reason="processing")
     ch["amount_refunded"] += amount
     ch["refunded"] = ch["amount_refunded"] == ch["amount"]
     ch["refunds"]["data"].insert(0, re)
@@ -294,4 +297,32 @@ def refund_charge(
     store.emit(ctx, "refund.created", re)
     for event_type, obj in taken_back:
         store.emit(ctx, event_type, obj)
+    return re
+
+
+REFUND_FAILURE = "expired_or_canceled_card"
+
+
+def settle_refund(store: Store, ctx: Ctx, refund_id: str, outcome: str = "succeed") -> dict[str, Any]:
+    """A pending refund ends: it ``succeed``s, or it ``fail``s (the card was closed) and the money goes back to the
+    platform's balance: the charge no longer counts it as refunded. Stripe's events: ``refund.updated`` and
+    ``charge.refund.updated``, and ``refund.failed`` for a failure."""
+    re = store.get("refund", refund_id)
+    if outcome not in ("succeed", "fail"):
+        raise invalid("Invalid outcome: must be one of succeed, fail", "outcome")
+    if re["status"] != "pending":
+        raise invalid(f"Refund {refund_id} is {re['status']}; only a pending refund settles.", "id")
+    previous = {"status": "pending", "pending_reason": re.pop("pending_reason", "processing")}
+    if outcome == "succeed":
+        re["status"] = "succeeded"
+    else:
+        ch = store.objects[re["charge"]]
+        ch["amount_refunded"] -= re["amount"]
+        ch["refunded"] = False
+        re.update(status="failed", failure_reason=REFUND_FAILURE, failure_balance_transaction=new_id("txn_"))
+        previous["failure_reason"] = None
+    store.emit(ctx, "refund.updated", re, previous=previous)
+    store.emit(ctx, "charge.refund.updated", re, previous=previous)
+    if outcome == "fail":
+        store.emit(ctx, "refund.failed", re)
     return re

@@ -79,6 +79,7 @@ class SandboxServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
+        self._refund_autosettle: tuple[str, float] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
@@ -145,6 +146,9 @@ class SandboxServer:
     def dispatch(self, events: list[dict[str, Any]]) -> None:
         """Hand new events to the dispatcher. In async mode, while a request is being answered, they are held until
         its answer has been sent (Stripe's webhooks never come before the API's answer)."""
+        for event in events:
+            if event["type"] == "refund.created":
+                self._after_refund(event["data"]["object"])
         events = events[::-1] if self.event_order == "reversed" else events
         held = getattr(self._request, "held", None)
         if held is not None and self.delivery == "async":
@@ -211,6 +215,41 @@ class SandboxServer:
 
     def dashboard_refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
         return self.run(billing.refund_charge, charge_id, amount, "requested_by_customer")
+
+    def make_refunds_pending(self, count: int = 1, outcome: str | None = None, delay: float = 0.0) -> None:
+        """The next ``count`` refunds (through the API or the dashboard) stay ``pending``; with ``outcome``
+        (``succeed`` or ``fail``) each settles so by itself ``delay`` seconds later, else only when told
+        (``settle_refund``)."""
+        if outcome not in (None, "succeed", "fail"):
+            raise ValueError("outcome is succeed or fail")
+        with self.store.lock:
+            self.store.pending_refunds = count
+            self._refund_autosettle = (outcome, delay) if outcome else None
+
+    def settle_refund(self, refund_id: str, outcome: str = "succeed") -> dict[str, Any]:
+        """A pending refund succeeds or fails (``refund.updated``, ``charge.refund.updated``, ``refund.failed``)."""
+        with self.store.lock:
+            charge = self.store.get("refund", refund_id)["charge"]
+        return self.run(billing.settle_refund, refund_id, outcome, ctx=self._ctx(charge))
+
+    def _after_refund(self, refund: dict[str, Any]) -> None:
+        """A refund made pending while automatic settling is on: settle it after the delay."""
+        if refund.get("status") != "pending" or not self._refund_autosettle:
+            return
+        outcome, delay = self._refund_autosettle
+        self._later(delay, self._auto_settle_refund, refund["id"], outcome)
+
+    def _auto_settle_refund(self, refund_id: str, outcome: str) -> None:
+        try:
+            self.settle_refund(refund_id, outcome)
+        except ApiError as error:  # settled by hand meanwhile
+            logger.info("automatic settle of %s skipped: %s", refund_id, error.message)
+
+    def _later(self, delay: float, action: Any, *args: Any) -> None:
+        timer = threading.Timer(delay, action, args=args)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
 
     def _ctx(self, object_id: str) -> Ctx:
         """Events Stripe makes on its own: no request, the API version of the request that began the story."""
