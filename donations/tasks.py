@@ -98,12 +98,12 @@ def send_status_notice(transition_id: int) -> bool:
 
 @task()
 def send_refund_notice(refund_id: int) -> bool:
-    """Tell the donor money was returned to them: once per refund, and only for a refund that counts."""
+    """Tell the donor money was returned to them: once per refund, and only once it has succeeded."""
     with transaction.atomic():
         refund = (
             Refund.objects.select_for_update(of=("self",))
             .select_related("payment__pledge__organization")
-            .filter(pk=refund_id, notice_sent_at__isnull=True, status__in=Refund.COUNTED)
+            .filter(pk=refund_id, notice_sent_at__isnull=True, status=Refund.SUCCEEDED)
             .first()
         )
         if refund is None:

@@ -457,10 +457,12 @@ def charge_refunded(
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
-    """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
+    """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running.
+
+    Only refunds that succeeded settle it: a pending refund may still fail (then the gift stays paid)."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
-        refunded = payment.refunds.counted().total()
+        refunded = payment.refunds.filter(status=Refund.SUCCEEDED).total()
         if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
             _move(pledge, S.REFUNDED, source=source, event_id=event_id)
 
@@ -479,7 +481,8 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
         if record is None and key:
             claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
             if claim is not None:
-                return _refund_notify(claim.pk, _claim_fill(claim, refund, status))
+                _claim_fill(claim, refund, status)
+                return _refund_notify(claim.pk, status)
         if record is None:
             record, created = Refund.objects.get_or_create(
                 stripe_refund_id=refund.id,
@@ -496,24 +499,35 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                 },
             )
             if created:
-                return _refund_notify(record.pk, int(status in Refund.COUNTED))
-        if record.status != status:
+                return _refund_notify(record.pk, status)
+        if record.status != status and _refund_moves_on(record.status, status):
             Refund.objects.filter(pk=record.pk).update(status=status)
+            _refund_notify(record.pk, status)
         if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
             Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
 
 
-def _refund_notify(refund_pk: int, counted: int) -> int:
-    """A refund newly counted: the donor hears of it once, after the transaction commits. Returns `counted`."""
-    if counted:
+# A refund's status only moves on: pending (or awaiting the customer), then succeeded, then (rarely) failed or
+# canceled; Stripe's events arrive in any order, and news of an earlier state never undoes a later one.
+_REFUND_STAGE = {Refund.REQUESTED: 0, "pending": 1, "requires_action": 1, "succeeded": 2, "failed": 3, "canceled": 3}
+
+
+def _refund_moves_on(current: str, new: str) -> bool:
+    return _REFUND_STAGE.get(new, 1) > _REFUND_STAGE.get(current, 1)
+
+
+def _refund_notify(refund_pk: int, status: str) -> int:
+    """A refund that succeeded: the donor hears of it once, after the transaction commits (a pending one may still
+    fail, so the donor is told when it succeeds). Returns 1 when the refund counts as money returned."""
+    if status == Refund.SUCCEEDED:
         from donations.tasks import send_refund_notice
 
         transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id=refund_pk))
-    return counted
+    return int(status in Refund.COUNTED)
 
 
-def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
+def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> None:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
     Refund.objects.filter(pk=claim.pk).update(
         stripe_refund_id=refund.id,
@@ -523,7 +537,6 @@ def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
         refunded_at=refund.created or timezone.now(),
         transfer_reversal_id=refund.transfer_reversal_id,
     )
-    return int(status in Refund.COUNTED)
 
 
 def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
