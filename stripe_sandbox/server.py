@@ -80,6 +80,9 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
         self._refund_autosettle: tuple[str, float] | None = None
+        self._expiry = threading.Condition()  # wakes the expiry timer: a new session, the clock moved, stop
+        self._expiry_thread: threading.Thread | None = None
+        self._expiry_stop = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
@@ -90,11 +93,20 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-sandbox", daemon=True
         )
         self._thread.start()
+        self._expiry_stop = False
+        self._expiry_thread = threading.Thread(target=self._expire_on_time, name="stripe-sandbox-expiry", daemon=True)
+        self._expiry_thread.start()
         return self
 
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        with self._expiry:
+            self._expiry_stop = True
+            self._expiry.notify_all()
+        if self._expiry_thread is not None:
+            self._expiry_thread.join(timeout=5)
+            self._expiry_thread = None
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -188,6 +200,34 @@ class SandboxServer:
     def expire(self, session_id: str) -> dict[str, Any]:
         return self.run(checkout.expire, session_id)
 
+    def expire_due(self) -> list[str]:
+        """Expire every open Checkout Session whose ``expires_at`` has passed on the sandbox's clock (what the
+        expiry timer does when one is due); their ids."""
+        return self.run(checkout.sweep)
+
+    def _wake_expiry(self) -> None:
+        with self._expiry:
+            self._expiry.notify_all()
+
+    def _expire_on_time(self) -> None:
+        """The expiry timer: sleeps until the earliest open session's ``expires_at`` (on the sandbox's clock), then
+        expires it and sends ``checkout.session.expired``, with no request needed. A new session or a move of the
+        clock wakes it to look again."""
+        while True:
+            with self._expiry:
+                if self._expiry_stop:
+                    return
+                with self.store.lock:
+                    due = checkout.next_expiry(self.store)
+                    wait = None if due is None else due - self.store.clock()
+                if wait is None or wait > 0:
+                    self._expiry.wait(None if wait is None else min(wait, 60.0))
+                    continue
+            try:
+                self.expire_due()
+            except Exception:  # never let the timer die; the next wake tries again
+                logger.exception("stripe sandbox: expiring checkout sessions failed")
+
     def advance(self, subscription_id: str, outcome: str = "paid") -> dict[str, Any]:
         return self.run(billing.advance, subscription_id, outcome, self.url, ctx=self._ctx(subscription_id))
 
@@ -267,10 +307,12 @@ class SandboxServer:
             self.fault = Fault(mode, count if mode != "none" else 0, delay, path_prefix, saved)
 
     def advance_clock(self, seconds: int) -> int:
-        """Move the sandbox's clock forward (for idempotency keys' 24-hour life); the total offset in seconds."""
+        """Move the sandbox's clock forward (idempotency keys' 24-hour life, Checkout expiry); the total offset."""
         with self.store.lock:
             self.store.clock_offset += seconds
-            return self.store.clock_offset
+            offset = self.store.clock_offset
+        self._wake_expiry()  # sessions due on the new time expire now
+        return offset
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._fault_lock:
@@ -334,6 +376,8 @@ class SandboxServer:
         ctx = Ctx(api_version=headers.get("Stripe-Version") or DEFAULT_API_VERSION, request_id=request_id)
         ctx.idempotency_key = key
         status, body = self._idempotent(record, ctx, method, path, params, headers, out_headers, fault)
+        if method == "POST" and path == "checkout/sessions":
+            self._wake_expiry()  # a new session: perhaps the earliest to expire
         if key:
             out_headers["Idempotency-Key"] = key
         self.dispatch(ctx.events)
