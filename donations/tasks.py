@@ -89,6 +89,8 @@ def send_status_notice(transition_id: int) -> bool:
         if transition is None or transition.pledge.status != transition.to_status:
             return False
         pledge = transition.pledge
+        if pledge.status == PledgeStatus.PAST_DUE and pledge.actions_required.awaiting().exists():
+            return False  # past due for a month awaiting the donor's confirmation: its email has the link
         context = {"stop_url": _stop_url(pledge) if pledge.status == PledgeStatus.PAST_DUE else ""}
         _email_donor(pledge, STATUS_NOTICES[transition.to_status], context)
         PledgeTransition.objects.filter(pk=transition.pk).update(notice_sent_at=timezone.now())

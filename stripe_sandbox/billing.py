@@ -99,8 +99,10 @@ OUTCOMES = ("paid", "failed", "requires_action")
 
 def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url: str = "") -> dict[str, Any]:
     """A new billing period starts: its invoice is paid (``invoice.paid``), fails (``invoice.payment_failed``), or
-    waits for the customer to confirm the payment on the hosted invoice page (``invoice.payment_action_required``:
-    the invoice stays open, its payment intent in ``requires_action``)."""
+    waits for the customer to confirm the payment on the hosted invoice page: the invoice stays open, its payment
+    intent in ``requires_action``, and, as for any automatic payment that did not go through, Stripe sends
+    ``invoice.payment_failed`` and makes the subscription ``past_due``, besides ``invoice.payment_action_required``
+    (Stripe does not retry it on its own: the customer confirms, or ``retry``)."""
     sub = store.get("subscription", sub_id)
     if outcome not in OUTCOMES:
         raise invalid("Invalid outcome: must be one of " + ", ".join(OUTCOMES), "outcome")
@@ -121,17 +123,23 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url
     store.emit(ctx, "invoice.created", inv)
     if action:
         store.emit(ctx, "payment_intent.requires_action", store.objects[_invoice_intent(store, inv["id"])])
-        store.emit(ctx, "invoice.payment_action_required", inv)
-        return inv
-    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers)
+    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers, action=action)
     return inv
 
 
 def _attempted(
-    store: Store, ctx: Ctx, sub: dict, inv: dict, *, paid: bool, transfers: list[tuple[str, dict]] = ()
+    store: Store,
+    ctx: Ctx,
+    sub: dict,
+    inv: dict,
+    *,
+    paid: bool,
+    transfers: list[tuple[str, dict]] = (),
+    action: bool = False,
 ) -> None:
     """An invoice's payment was attempted: Stripe's events, the subscription's status when it changes, and a
-    destination charge's transfer and fee (after the invoice's own events)."""
+    destination charge's transfer and fee (after the invoice's own events). ``action``: the payment waits for the
+    customer's confirmation (its payment intent did not fail: no ``payment_intent.payment_failed``)."""
     previous_status = sub["status"]
     if paid:
         sub["status"] = "active"
@@ -139,9 +147,11 @@ def _attempted(
     else:
         if previous_status == "active":
             sub["status"] = "past_due"
-        pi = store.objects[_invoice_intent(store, inv["id"])]
-        store.emit(ctx, "payment_intent.payment_failed", pi)
+        if not action:
+            store.emit(ctx, "payment_intent.payment_failed", store.objects[_invoice_intent(store, inv["id"])])
         store.emit(ctx, "invoice.payment_failed", inv)
+        if action:
+            store.emit(ctx, "invoice.payment_action_required", inv)
     if sub["status"] != previous_status:
         store.emit(ctx, "customer.subscription.updated", sub, previous={"status": previous_status})
     for event_type, obj in transfers:

@@ -268,10 +268,26 @@ def invoice_failure_facts(invoice: gateway.Invoice) -> dict[str, Any]:
     the invoice's payment was declined (its payment intent's last_payment_error)."""
     current = _subscription_now(invoice.subscription_id, invoice.reference) if invoice.subscription_id else None
     if current is None:
-        return {"current": None, "failure": ""}
+        return {"current": None, "failure": "", "awaiting": None}
     intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
-    failure = gateway.payment_intent_retrieve(intent_id).failure if intent_id else ""
-    return {"current": current, "failure": failure}
+    intent = gateway.payment_intent_retrieve(intent_id) if intent_id else None
+    awaiting = invoice if intent and intent.status == REQUIRES_ACTION and invoice.status == "open" else None
+    return {"current": current, "failure": intent.failure if intent else "", "awaiting": awaiting}
+
+
+REQUIRES_ACTION = "requires_action"  # a payment intent waiting for the customer (3-D Secure)
+
+
+def _awaiting_donor(subscription: gateway.Subscription | None) -> gateway.Invoice | None:
+    """A past-due subscription whose latest invoice waits for the donor to confirm its payment (3-D Secure): that
+    invoice (Stripe makes the subscription past due for it, as for a declined card), else None."""
+    if subscription is None or subscription.status != "past_due" or not subscription.latest_invoice_id:
+        return None
+    invoice = gateway.invoice_retrieve(subscription.latest_invoice_id)
+    intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
+    if invoice.status != "open" or not intent_id:
+        return None
+    return invoice if gateway.payment_intent_retrieve(intent_id).status == REQUIRES_ACTION else None
 
 
 def invoice_payment_failed(
@@ -303,8 +319,10 @@ def invoice_payment_failed(
 
 
 def subscription_facts(subscription: gateway.Subscription) -> dict[str, Any]:
-    """The subscription as Stripe has it now, asked before any transaction (None when it is not ours)."""
-    return {"current": _subscription_now(subscription.id, subscription.reference)}
+    """The subscription as Stripe has it now, asked before any transaction (None when it is not ours), and, when it
+    is past due because a payment waits for the donor's confirmation, that invoice (`awaiting`)."""
+    current = _subscription_now(subscription.id, subscription.reference)
+    return {"current": current, "awaiting": _awaiting_donor(current)}
 
 
 def _subscription_state(subscription: gateway.Subscription) -> str:
