@@ -10,8 +10,8 @@ read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future valu
 Every flow the sandbox supports runs once (one-off and monthly Checkout, dynamic and explicit payment methods,
 delayed payments, declines, expiry by the sandbox's timer, renewals paid, failed, retried and awaiting 3-D Secure,
 refunds, pending refunds that succeed or fail, Connect transfers, application fees and reversals, subscription
-updates and cancelling); every API response body the SDK receives, every delivered webhook and every event in the sandbox's
-own log is checked.
+updates and cancelling); every API response body the SDK receives, every delivered webhook and every event in the
+sandbox's own log is checked.
 """
 
 from __future__ import annotations
