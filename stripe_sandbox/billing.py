@@ -8,7 +8,19 @@ from typing import Any
 
 from . import connect, objects
 from .money import format_amount
-from .params import EXPAND, ApiError, boolean, enum, hash_of, integer, invalid, metadata, string, validate
+from .params import (
+    EXPAND,
+    ApiError,
+    boolean,
+    enum,
+    hash_of,
+    integer,
+    invalid,
+    metadata,
+    refuse_unmodelled,
+    string,
+    validate,
+)
 from .state import Ctx, Store, new_id, now
 
 
@@ -249,8 +261,14 @@ REFUND_CREATE = {
 }
 
 
+# What the pinned API version accepts on ``POST /v1/refunds`` that the sandbox does not model (customer balance
+# refunds, refunds by email instructions): refused with a clear message.
+REFUND_UNMODELLED = ("currency", "customer", "instructions_email", "origin")
+
+
 def create_refund(store: Store, ctx: Ctx, raw: dict[str, Any]) -> dict[str, Any]:
     """``POST /v1/refunds``: refund all that remains of a charge, or ``amount`` of it."""
+    refuse_unmodelled(raw, REFUND_UNMODELLED)
     p = validate(raw, REFUND_CREATE)
     if "charge" not in p and "payment_intent" not in p:
         raise invalid("One of `charge` or `payment_intent` is required.", "charge", "parameter_missing")

@@ -20,6 +20,7 @@ from .params import (
     invalid,
     list_of,
     metadata,
+    refuse_unmodelled,
     string,
     url,
     validate,
@@ -135,7 +136,7 @@ SESSION_CREATE = {
 
 def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str, connected: bool = False) -> dict:
     """``POST /v1/checkout/sessions``: an open session, with its prices and products; no event (Stripe sends none)."""
-    _refuse_unmodelled(raw)
+    refuse_unmodelled(raw, UNMODELLED)
     p = validate(raw, SESSION_CREATE, required=("mode", "success_url"))
     p.pop("allow_promotion_codes", None)
     if p.get("ui_mode", HOSTED) != HOSTED:
@@ -186,16 +187,6 @@ def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str
     private = {"line_items": items, "pi_data": p.get("payment_intent_data", {}), "api_version": ctx.api_version}
     private["sub_data"] = p.get("subscription_data", {})
     return store.add(session, **private)
-
-
-def _refuse_unmodelled(raw: dict[str, Any]) -> None:
-    for key in raw:
-        if key in UNMODELLED:
-            raise invalid(
-                f"`{key}` is a valid parameter for Stripe's API, but the local sandbox does not model it (see the "
-                "README's 'What the sandbox does not model').",
-                key,
-            )
 
 
 def _check_mode(p: dict[str, Any], mode: str, connected: bool) -> None:

@@ -9,8 +9,11 @@ import typing
 import pytest
 import stripe
 from stripe._request_options import RequestOptions
+from stripe.params._refund_create_params import RefundCreateParams
+from stripe.params._subscription_cancel_params import SubscriptionCancelParams
 from stripe.params.checkout._session_create_params import SessionCreateParams
 
+from stripe_sandbox.billing import CANCEL, REFUND_CREATE, REFUND_UNMODELLED
 from stripe_sandbox.checkout import METHOD_TYPES, SESSION_CREATE, UI_MODES, UNMODELLED
 from stripe_sandbox.objects import DYNAMIC_CONFIGURATION
 
@@ -38,10 +41,23 @@ def test_the_sandbox_knows_every_parameter_of_the_pinned_version_and_invents_non
     assert "payment_method_types" not in api_params  # gone in this version: allowed_payment_method_types
 
 
+@pytest.mark.parametrize(
+    ("params", "accepted", "unmodelled"),
+    [(RefundCreateParams, REFUND_CREATE, REFUND_UNMODELLED), (SubscriptionCancelParams, CANCEL, ())],
+)
+def test_refund_and_cancel_parameters_are_the_pinned_versions(params, accepted, unmodelled) -> None:
+    assert set(accepted) | set(unmodelled) == set(params.__annotations__) - set(RequestOptions.__annotations__)
+
+
 def test_ui_mode_and_payment_method_types_are_the_sdks() -> None:
     assert set(UI_MODES) == _literal(SDK_PARAMS["ui_mode"])
     assert set(METHOD_TYPES) <= _literal(SDK_PARAMS["allowed_payment_method_types"])
     assert stripe.api_version.startswith("2026-10-28")
+
+
+def test_a_refund_parameter_the_sandbox_does_not_model_says_so(api: Api) -> None:
+    response = api.post("refunds", {"charge": "ch_x", "instructions_email": "donor@example.org"})
+    assert response.status_code == 400 and "does not model it" in response.json()["error"]["message"]
 
 
 def test_dynamic_payment_methods_by_default(api: Api) -> None:
