@@ -18,6 +18,7 @@ from common.test_mode import SANDBOX_WEBHOOK_SECRET
 from . import api, billing, checkout, control, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
+from .timers import ExpiryTimer
 from .webhooks import MAX_DELAY, MODES, Dispatcher
 
 logger = logging.getLogger(__name__)
@@ -80,9 +81,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
         self._refund_autosettle: tuple[str, float] | None = None
-        self._expiry = threading.Condition()  # wakes the expiry timer: a new session, the clock moved, stop
-        self._expiry_thread: threading.Thread | None = None
-        self._expiry_stop = False
+        self._expiry = ExpiryTimer(self.store, self.expire_due)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
@@ -93,20 +92,13 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-sandbox", daemon=True
         )
         self._thread.start()
-        self._expiry_stop = False
-        self._expiry_thread = threading.Thread(target=self._expire_on_time, name="stripe-sandbox-expiry", daemon=True)
-        self._expiry_thread.start()
+        self._expiry.start()
         return self
 
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        with self._expiry:
-            self._expiry_stop = True
-            self._expiry.notify_all()
-        if self._expiry_thread is not None:
-            self._expiry_thread.join(timeout=5)
-            self._expiry_thread = None
+        self._expiry.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -205,29 +197,6 @@ class SandboxServer:
         expiry timer does when one is due); their ids."""
         return self.run(checkout.sweep)
 
-    def _wake_expiry(self) -> None:
-        with self._expiry:
-            self._expiry.notify_all()
-
-    def _expire_on_time(self) -> None:
-        """The expiry timer: sleeps until the earliest open session's ``expires_at`` (on the sandbox's clock), then
-        expires it and sends ``checkout.session.expired``, with no request needed. A new session or a move of the
-        clock wakes it to look again."""
-        while True:
-            with self._expiry:
-                if self._expiry_stop:
-                    return
-                with self.store.lock:
-                    due = checkout.next_expiry(self.store)
-                    wait = None if due is None else due - self.store.clock()
-                if wait is None or wait > 0:
-                    self._expiry.wait(None if wait is None else min(wait, 60.0))
-                    continue
-            try:
-                self.expire_due()
-            except Exception:  # never let the timer die; the next wake tries again
-                logger.exception("stripe sandbox: expiring checkout sessions failed")
-
     def advance(self, subscription_id: str, outcome: str = "paid") -> dict[str, Any]:
         return self.run(billing.advance, subscription_id, outcome, self.url, ctx=self._ctx(subscription_id))
 
@@ -311,7 +280,7 @@ class SandboxServer:
         with self.store.lock:
             self.store.clock_offset += seconds
             offset = self.store.clock_offset
-        self._wake_expiry()  # sessions due on the new time expire now
+        self._expiry.wake()  # sessions due on the new time expire now
         return offset
 
     def _take_fault(self, path: str) -> Fault | None:
@@ -377,7 +346,7 @@ class SandboxServer:
         ctx.idempotency_key = key
         status, body = self._idempotent(record, ctx, method, path, params, headers, out_headers, fault)
         if method == "POST" and path == "checkout/sessions":
-            self._wake_expiry()  # a new session: perhaps the earliest to expire
+            self._expiry.wake()  # a new session: perhaps the earliest to expire
         if key:
             out_headers["Idempotency-Key"] = key
         self.dispatch(ctx.events)
