@@ -318,6 +318,7 @@ class SandboxServer:
     def state(self) -> dict[str, Any]:
         summary = self.store.summary()
         summary["webhooks"] = {"url": self.webhook_url, "enabled": self.webhooks.enabled, "mode": self.delivery}
+        summary["webhooks"]["queued"] = self.webhooks.pending_count()  # async deliveries not yet attempted
         with self._requests_lock:
             summary["api_requests"] = {"count": len(self.api_requests), "last": self.api_requests[-20:]}
         return summary

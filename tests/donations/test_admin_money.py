@@ -11,6 +11,7 @@ from donations.services.refunds import payment_refundable
 from tests import factories
 from tests.donations.conftest import deliver, give_data, new_events, pay_on_checkout_page, receipts
 from tests.donations.webhook_helpers import event, post_event
+from tests.live import one_at_a_time
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +160,8 @@ def test_staff_refund_with_webhooks_after_stripes_answer_in_any_order(
     payment = _paid_gift(client, stripe_sandbox, giving_org)
     stripe_sandbox.set_webhook_url(live_server.url + "/donations/stripe/webhook/")  # async, as Stripe: the default
     key = "e" * 32
-    response = _refund(superuser_client, payment, amount="10", reason="Gave twice by mistake", request_key=key)
+    with one_at_a_time():  # its webhooks wait for the page to finish (tests/live.py)
+        response = _refund(superuser_client, payment, amount="10", reason="Gave twice by mistake", request_key=key)
     assert "Refunded US$10.00" in response.text
     stripe_sandbox.wait_for_deliveries()
     assert StripeEvent.objects.filter(type="charge.refunded").exists()

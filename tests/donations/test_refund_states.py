@@ -8,6 +8,7 @@ from donations.models import Payment, Pledge, PledgeStatus, Refund
 from donations.services.refunds import payment_refundable
 from reports.selectors import ReportFilters, report_totals
 from tests.donations.conftest import deliver, give, new_events, pay_on_checkout_page
+from tests.live import one_at_a_time
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,8 @@ def test_staff_refund_that_fails_later_through_asynchronous_webhooks(
     payment, _charge = _paid_gift(client, stripe_sandbox, giving_org)
     stripe_sandbox.set_webhook_url(live_server.url + "/donations/stripe/webhook/")  # async, random order
     stripe_sandbox.make_refunds_pending(outcome="fail", delay=0.05)  # the bank refuses it a moment later
-    response = _refund(superuser_client, payment, amount="25", reason="Gave twice", request_key="c" * 32)
+    with one_at_a_time():  # its webhooks wait for the page to finish (tests/live.py)
+        response = _refund(superuser_client, payment, amount="25", reason="Gave twice", request_key="c" * 32)
     assert "Refunded US$25.00" in response.text  # Stripe accepted it (pending)
     for timer in stripe_sandbox._timers:
         timer.join(timeout=10)
