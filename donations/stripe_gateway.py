@@ -274,6 +274,7 @@ class Subscription:
     cancel_at_period_end: bool = False
     cancel_at: datetime | None = None
     collection_paused: bool = False  # pause_collection set: invoices are not collected, the status stays active
+    latest_invoice_id: str = ""  # the last invoice it made ("" when none)
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Subscription":
@@ -284,6 +285,7 @@ class Subscription:
             cancel_at_period_end=bool(data.get("cancel_at_period_end")),
             cancel_at=_time(data.get("cancel_at")),
             collection_paused=bool(data.get("pause_collection")),
+            latest_invoice_id=_id(data.get("latest_invoice")),
         )
 
 

@@ -118,3 +118,20 @@ def _fresh_cache():
 def _fast_password_hashing(settings):
     """Tests make many accounts; a slow hash (right in production) only slows them down."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_one_request_at_a_time():
+    """See tests/live.py: with SQLite in memory the live server handles one request at a time."""
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    from tests.live import OneRequestAtATime
+
+    if connections["default"].vendor != "sqlite":  # PostgreSQL: each thread has its own connection
+        yield
+        return
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime
+    yield
+    LiveServerThread.server_class = original
