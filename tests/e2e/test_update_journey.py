@@ -10,10 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.second_factor import second_factor_code
 from orgs.models import Organization
 from orgs.updates.models import Update, UpdateStatus
 from tests import factories
-from tests.e2e.browsing import fill_give_form, label, pay, review, sign_in, snap, to_checkout
+from tests.e2e.browsing import admin_sign_in, fill_give_form, label, pay, review, sign_in, snap, to_checkout
 from tests.e2e.test_accessibility import assert_accessible
 from tests.photos import gps_jpeg, metadata_of
 
@@ -83,12 +84,9 @@ def test_an_update_passes_the_gate_waits_for_staff_and_the_delay_then_reaches_op
         assert metadata_of(file.read()) == {"exif": {}, "gps": {}, "info": {}, "raw_markers": []}
     assert update.publish_after == update.submitted_at + timedelta(days=30)
 
-    factories.staff(username="staffer")
+    authenticator = factories.otp_device(factories.staff(username="staffer"))  # the admin asks for its code
     staff = new_page()
-    staff.goto("/admin/")
-    staff.get_by_label(label("Username")).fill("staffer")
-    staff.get_by_label(label("Password")).fill("a-long-test-password")
-    staff.get_by_role("button", name="Log in").click()
+    admin_sign_in(staff, "staffer", second_factor_code(authenticator))
     staff.goto("/admin/orgs/update/")
     staff.get_by_role("link", name="Review", exact=True).click()
     expect(staff.locator("#content")).to_contain_text("Checklist: tick each item you checked")
