@@ -202,3 +202,18 @@ def links_forget(*, now=None) -> int:
     unused = Q(used_at__isnull=True, created_at__lt=now - timedelta(seconds=LINK_MAX_AGE))
     ended = Q(used_at__lt=now - timedelta(seconds=SESSION_MAX_AGE))
     return DonorLink.objects.filter(unused | ended).delete()[0]
+
+
+def pledge_set_legal_hold(*, pledge: Pledge, hold: bool, by: str) -> bool:
+    """Staff keep (or stop keeping) a pledge's donor identity for a legal reason; recorded. False when already so.
+    A hold on an erased pledge changes nothing: there is nothing left to keep."""
+    with transaction.atomic():
+        updated = (
+            Pledge.objects.filter(pk=pledge.pk, identity_erased_at__isnull=True)
+            .exclude(legal_hold=hold)
+            .update(legal_hold=hold, updated_at=timezone.now())
+        )
+        if updated:
+            note = f"legal hold {'set' if hold else 'lifted'} by staff ({by})"
+            pledge_note(pledge=pledge, note=note, source=PledgeTransition.Source.STAFF)
+    return bool(updated)
