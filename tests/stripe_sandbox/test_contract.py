@@ -413,7 +413,6 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
 def _donor_controls(sandbox: Any, client: stripe.StripeClient, sub_id: str) -> None:
     """A donor's changes: a new amount (no proration), a paused month voided, resumed, a new card through the
     customer portal; and a second customer deleted (its subscription cancelled with it)."""
-    import time
     import urllib.request
 
     sub = client.v1.subscriptions.retrieve(sub_id)
@@ -428,7 +427,7 @@ def _donor_controls(sandbox: Any, client: stripe.StripeClient, sub_id: str) -> N
         sub_id,
         params={"items": [{"id": item.id, "price_data": price_data, "quantity": 1}], "proration_behavior": "none"},
     )
-    resumes_at = int(time.time()) + 70 * 86400
+    resumes_at = item.current_period_end + 40 * 86400  # after the next period starts: that period is voided
     client.v1.subscriptions.update(sub_id, params={"pause_collection": {"behavior": "void", "resumes_at": resumes_at}})
     sandbox.advance(sub_id, "paid")  # voided: nothing collected
     client.v1.subscriptions.update(sub_id, params={"pause_collection": ""})
