@@ -153,6 +153,11 @@ class Pledge(models.Model):
         return self.frequency == Frequency.MONTHLY
 
     @property
+    def is_paused(self) -> bool:
+        """Paused by the donor, and the pause not over yet (Stripe resumes collection by itself on that day)."""
+        return self.paused_until is not None and self.paused_until > timezone.now().date()
+
+    @property
     def identity_erased(self) -> bool:
         return self.identity_erased_at is not None
 

@@ -85,7 +85,7 @@ def _status(pledge: Pledge, lines: list[PaymentLine]) -> str:
             return "monthly_stopped"
         if pledge.status == S.PAST_DUE:
             return "monthly_past_due"
-        return "monthly_paused" if pledge.paused_until else "monthly_active"
+        return "monthly_paused" if pledge.is_paused else "monthly_active"
     paid = sum(line.payment.amount for line in lines)
     refunded = sum(line.refunded for line in lines)
     if lines and refunded >= paid:

@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, date, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.money import AmountError, currency, format_money, processing_fee
@@ -92,7 +93,7 @@ def pledge_pause(*, pledge: Pledge, months: int, today: date | None = None) -> b
     _running(pledge)
     if months not in PAUSE_MONTHS:
         raise NotChangeable("pause for one to three months")
-    if pledge.paused_until:
+    if pledge.is_paused:
         return False
     until = _months_later(today or timezone.now().date(), months)
     gateway.subscription_pause(
@@ -101,9 +102,8 @@ def pledge_pause(*, pledge: Pledge, months: int, today: date | None = None) -> b
         idempotency_key=f"pledge-{pledge.reference}-pause-{until.isoformat()}",
     )
     with transaction.atomic():
-        updated = Pledge.objects.filter(pk=pledge.pk, paused_until__isnull=True).update(
-            paused_until=until, updated_at=timezone.now()
-        )
+        not_paused = Q(paused_until__isnull=True) | Q(paused_until__lte=timezone.now().date())
+        updated = Pledge.objects.filter(not_paused, pk=pledge.pk).update(paused_until=until, updated_at=timezone.now())
         if updated:
             pledge_note(pledge=pledge, note=f"paused by the donor until {until.isoformat()}", source=DONOR)
             _confirm(pledge, "paused")
@@ -114,7 +114,7 @@ def pledge_pause(*, pledge: Pledge, months: int, today: date | None = None) -> b
 def pledge_resume(*, pledge: Pledge) -> bool:
     """End a pause now: the next month is charged again. False when it is not paused."""
     _running(pledge)
-    if not pledge.paused_until:
+    if not pledge.is_paused:
         return False
     gateway.subscription_resume(
         pledge.stripe_subscription_id,
