@@ -46,8 +46,13 @@ def _running(pledge: Pledge) -> None:
 
 def pledge_change_amount(*, pledge: Pledge, gift_amount: int) -> bool:
     """A monthly gift's new amount, charged from the next month (no proration). The added fee, if the donor added
-    one, follows the new amount. False when the amount is already that."""
+    one, follows the new amount. False when the amount is already that.
+
+    Only while no month's payment is open (past due, or awaiting the donor's 3-D Secure confirmation): that invoice
+    keeps the old amount, and paid after the change it would not match the pledge's."""
     _running(pledge)
+    if pledge.status != PledgeStatus.ACTIVE or pledge.actions_required.awaiting().exists():
+        raise NotChangeable("a month's payment is open")
     try:
         rules = currency(pledge.currency)
     except AmountError as exc:

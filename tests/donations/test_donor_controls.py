@@ -81,6 +81,19 @@ def test_a_bad_amount_is_refused_clearly(client, stripe_sandbox, monthly):
     assert subscription(stripe_sandbox, monthly)["items"]["data"][0]["price"]["unit_amount"] == 50000
 
 
+def test_the_amount_cannot_change_while_a_months_payment_is_open(client, stripe_sandbox, monthly, on_commit):
+    with on_commit():
+        stripe_sandbox.advance(monthly.stripe_subscription_id, "failed")
+        deliver(client, new_events(stripe_sandbox))
+    monthly.refresh_from_db()
+    assert monthly.status == PledgeStatus.PAST_DUE
+    page = client.get("/donations/mine/gifts/").content.decode()
+    assert "you can change the amount once it has" in page
+    response = client.post(f"/donations/mine/gifts/{monthly.reference}/amount/", {"amount": "70000"}, follow=True)
+    assert "cannot take that change" in response.content.decode()
+    assert subscription(stripe_sandbox, monthly)["items"]["data"][0]["price"]["unit_amount"] == 50000
+
+
 def test_pause_then_resume(client, stripe_sandbox, monthly, on_commit):
     with on_commit():
         client.post(f"/donations/mine/gifts/{monthly.reference}/pause/", {"months": "2"})

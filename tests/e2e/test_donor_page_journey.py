@@ -16,6 +16,7 @@ from donations.models import Pledge, PledgeStatus
 from orgs.models import Organization
 from tests import factories
 from tests.e2e.browsing import give, label, sign_in, snap, wait_for
+from tests.e2e.test_accessibility import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 JOURNEY = "donor-page"
@@ -66,6 +67,7 @@ def test_donor_controls_gifts_and_data_from_an_email_link(new_page, portal):
     donor.goto("/")
     donor.get_by_role("link", name="My gifts").click()
     snap(donor, JOURNEY, "ask-for-a-link")
+    assert_accessible(donor)
     donor.get_by_label(label("Your email")).fill(EMAIL)
     donor.get_by_role("button", name="Email me a link").click()
     expect(donor.get_by_role("status")).to_contain_text("If gifts were made with that address")
@@ -77,6 +79,7 @@ def test_donor_controls_gifts_and_data_from_an_email_link(new_page, portal):
     expect(donor.get_by_role("heading", level=1)).to_have_text("My gifts")
     expect(donor.locator("[data-status]")).to_have_text(["monthly: active", "paid"])
     snap(donor, JOURNEY, "my-gifts")
+    assert_accessible(donor)
 
     # the yearly statement
     with donor.expect_download() as download_info:
@@ -130,6 +133,7 @@ def test_donor_controls_gifts_and_data_from_an_email_link(new_page, portal):
     donor.get_by_role("link", name="Erase my data").click()
     expect(donor.locator("main")).to_contain_text("What we keep, and why")
     snap(donor, JOURNEY, "erase-confirm")
+    assert_accessible(donor)
     donor.get_by_role("button", name="Yes, erase my data").click()
     expect(donor.get_by_role("status")).to_contain_text("Your identity is erased from 2 gifts")
     snap(donor, JOURNEY, "erased")
