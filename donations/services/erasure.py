@@ -134,8 +134,9 @@ def donor_erase(*, email: str) -> ErasureResult:
             result.stopped.append(pledge.reference)
     kept = {pledge.pk: blocked_reason(pledge) for pledge in pledges}
     kept_customers = {p.stripe_customer_id for p in pledges if kept[p.pk] and p.stripe_customer_id}
-    for customer_id in sorted({p.stripe_customer_id for p in pledges if p.stripe_customer_id} - kept_customers):
-        gateway.customer_delete(customer_id, idempotency_key=f"customer-{customer_id}-delete")
+    owners = {p.stripe_customer_id: p.reference for p in reversed(pledges) if p.stripe_customer_id}
+    for customer_id in sorted(owners.keys() - kept_customers):
+        gateway.customer_delete(customer_id, idempotency_key=f"pledge-{owners[customer_id]}-customer-delete")
         result.customers_deleted += 1
     for pledge in pledges:
         if kept[pledge.pk]:
