@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: development mode on SQLite, no keys, no services.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install setup lint check pytest pytest-fast admin-password clean system-deps
+.PHONY: run test install setup lint check pytest pytest-fast admin-password admin-code clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -32,6 +32,10 @@ run: setup
 
 admin-password: install
 	$(PY) manage.py ensure_dev_admin --reset
+
+# The development admin's second factor: the code its sign-in asks for now (no authenticator app needed).
+admin-code: install
+	@$(PY) manage.py ensure_dev_admin --code
 
 lint: install
 	$(VENV)/bin/ruff format --check .

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Membership
@@ -96,5 +98,15 @@ class OrganizationWithMembersAdmin(OrganizationAdmin):
         )
 
 
+class EnrolTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """Superusers enrol a colleague's authenticator app here (README: staff sign-in): adding a device shows its QR
+    code and address at once, for the colleague to scan."""
+
+    def response_add(self, request: HttpRequest, obj: TOTPDevice, post_url_continue=None) -> HttpResponse:
+        return redirect("admin:otp_totp_totpdevice_config", pk=obj.pk)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, EnrolTOTPDeviceAdmin)
 admin.site.unregister(Organization)
 admin.site.register(Organization, OrganizationWithMembersAdmin)

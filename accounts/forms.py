@@ -1,11 +1,13 @@
 """Sign-in and password-reset forms for organization members and staff."""
 
+from django import forms
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm
 
 from common import ratelimit
 from common.client import client_ip
@@ -42,6 +44,8 @@ class ThrottledSignIn:
     gets in with the right password.
     """
 
+    counted_failures = frozenset({"invalid_login"})  # refusals that count as a wrong password for the account
+
     def clean(self):
         address = client_ip(self.request) if self.request else ""
         name = (self.data.get("username") or "").strip().lower()
@@ -50,7 +54,7 @@ class ThrottledSignIn:
         try:
             data = super().clean()
         except ValidationError as error:
-            if error.code == "invalid_login":
+            if error.code in self.counted_failures:
                 ratelimit.hit("login-fail", name, limit=settings.LOGIN_RATE_LIMIT)
             raise
         ratelimit.remember("login-usual", f"{name} {address}", seconds=USUAL_ADDRESS_SECONDS)
@@ -66,5 +70,36 @@ class ThrottledAuthenticationForm(ThrottledSignIn, AuthenticationForm):
     pass
 
 
-class ThrottledAdminAuthenticationForm(ThrottledSignIn, AdminAuthenticationForm):
-    pass
+class ThrottledOTPAdminAuthenticationForm(ThrottledSignIn, OTPAdminAuthenticationForm):
+    """The admin's sign-in: username, password and the code from the staff member's authenticator app.
+
+    With one device (the usual case) there is nothing to choose; someone with several picks one after the password
+    was right. A wrong code counts like a wrong password for the per-account throttle (ThrottledSignIn), on top of
+    django-otp's own growing delay per device, so codes cannot be guessed faster than passwords.
+    """
+
+    # A wrong code, or one tried while django-otp's own delay after a wrong code runs (that refusal has no code).
+    counted_failures = frozenset({"invalid_login", "invalid_token", None})
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def _chosen_device(self, user):
+        chosen = super()._chosen_device(user)
+        if chosen is None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user))
+            chosen = devices[0] if len(devices) == 1 else None
+        return chosen
+
+    def _update_form(self, user) -> None:
+        """django-otp's, less its echo of the password into the page after a wrong code: staff type it again."""
+        self.fields["otp_device"].widget.choices = self.device_choices(user)
+
+    @property
+    def device_count(self) -> int:
+        """How many devices the user who got the password right has (the page offers a choice when more than one)."""
+        user = self.get_user()
+        return len(list(devices_for_user(user))) if user else 0

@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if D
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.PortalAdminConfig",  # Django's admin on accounts.admin_site.PortalAdminSite (second factor)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "auditlog",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with the second factor
+    "common.audit.StaffAuditMiddleware",  # staff requests write the audit trail, with who
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.pagecache.PublicPageCacheMiddleware",  # last: serves anonymous public pages without running the view
@@ -157,6 +162,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveBackend"]
+# Staff's second factor (django-otp, TOTP): the admin and money actions need a session verified with a code from
+# an authenticator app; the issuer names the portal in that app.
+OTP_TOTP_ISSUER = "Refugee Aid Portal"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = False  # superusers enrolling a colleague see the device's QR code (admin: TOTP devices)
+# The audit trail (django-auditlog): who changed what, when; never the staff member's address.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:index"
 LOGOUT_REDIRECT_URL = "orgs:directory"

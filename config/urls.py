@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from accounts.forms import ThrottledAdminAuthenticationForm
 from config import views
 from orgs.sitemaps import SITEMAPS
 
-admin.site.login_form = ThrottledAdminAuthenticationForm
+# admin.site is accounts.admin_site.PortalAdminSite (config.apps.PortalAdminConfig): password and second factor.
 admin.site.site_header = _("Refugee Aid Portal: staff")
 admin.site.site_title = _("Refugee Aid Portal")
 

@@ -3,11 +3,12 @@
 import json
 import uuid
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,9 +19,11 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from common.csv import csv_lines
 from common.money import AmountError, format_money, input_value, parse_amount
+from common.second_factor import second_factor_verified
 from donations import stripe_gateway as gateway
 from donations.models import (
     ActionRequired,
+    Dispute,
     Payment,
     PaymentQuerySet,
     Pledge,
@@ -30,7 +33,7 @@ from donations.models import (
     StripeEvent,
 )
 from donations.services.erasure import pledge_set_legal_hold
-from donations.services.pledges import pledge_stop_monthly
+from donations.services.pledges import pledge_clear_mismatch, pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
 
@@ -60,6 +63,13 @@ def _event_log_link(stripe_id: str | None) -> str | None:
 
 def _refund_links(refunds: QuerySet) -> str | None:
     rows = [(_admin_link(r, r.stripe_refund_id), format_money(r.amount, r.currency), r.status) for r in refunds]
+    if not rows:
+        return None  # the admin's "-"
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} ({})</li>", rows))
+
+
+def _dispute_links(disputes: QuerySet) -> str | None:
+    rows = [(_admin_link(d, d.stripe_dispute_id), d.display_amount, d.get_status_display()) for d in disputes]
     if not rows:
         return None  # the admin's "-"
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} ({})</li>", rows))
@@ -157,7 +167,7 @@ class IdentityErasedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ReadOnlyAdmin):
+class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "organization",
@@ -204,9 +214,10 @@ class PledgeAdmin(ReadOnlyAdmin):
             },
         ),
         "refunds_display",
+        "disputes_display",
     ]
     inlines = [TransitionInline, PaymentInline, ActionRequiredInline]
-    actions = ["stop_monthly", "set_legal_hold", "lift_legal_hold", "export_csv"]
+    actions = ["stop_monthly", "clear_stripe_mismatch", "set_legal_hold", "lift_legal_hold", "export_csv"]
     date_hierarchy = "created_at"
 
     @admin.action(
@@ -250,9 +261,18 @@ class PledgeAdmin(ReadOnlyAdmin):
     def refunds_display(self, obj: Pledge) -> str:
         return _refund_links(Refund.objects.filter(payment__pledge=obj).order_by("refunded_at"))
 
+    @admin.display(description=_("disputes"))
+    def disputes_display(self, obj: Pledge) -> str:
+        return _dispute_links(Dispute.objects.filter(payment__pledge=obj).order_by("opened_at"))
+
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view."""
-        return request.user.has_perm("donations.change_pledge")
+        """Acting on money (refunds, stopping gifts, resending receipts) needs the change permission, not just view,
+        and a session signed in with the second factor."""
+        return request.user.has_perm("donations.change_pledge") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        """Exports carry donors' names and emails: a session signed in with the second factor."""
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(
         description=_("Stop the selected monthly gifts (cancels the Stripe subscription)"), permissions=["money_action"]
@@ -271,7 +291,22 @@ class PledgeAdmin(ReadOnlyAdmin):
                 )
         self.message_user(request, ngettext("%d monthly gift stopped.", "%d monthly gifts stopped.", stopped) % stopped)
 
-    @admin.action(description=_("Export the selected pledges as CSV"))
+    @admin.action(
+        description=_("Clear the Stripe mismatch flag (after checking the pledge in Stripe)"),
+        permissions=["money_action"],
+    )
+    def clear_stripe_mismatch(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """The flag goes; the pledge's history keeps who cleared it, when, and what it said."""
+        cleared = sum(
+            pledge_clear_mismatch(pledge=pledge, cleared_by=request.user.get_username())
+            for pledge in queryset.exclude(stripe_mismatch="")
+        )
+        self.message_user(
+            request,
+            ngettext("%d Stripe mismatch flag cleared.", "%d Stripe mismatch flags cleared.", cleared) % cleared,
+        )
+
+    @admin.action(description=_("Export the selected pledges as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("created_at")
@@ -306,6 +341,108 @@ class PledgeAdmin(ReadOnlyAdmin):
             _("dedication"),
         ]
         return _export("pledges.csv", header, ([*row[:4], input_value(row[4], row[5]), *row[5:]] for row in rows))
+
+
+def _dispute_dashboard_link(obj: Dispute) -> str:
+    url = gateway.dashboard_url(f"disputes/{obj.stripe_dispute_id}")
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open in Stripe"))
+
+
+class DisputeInline(ReadOnlyInline):
+    """A payment's disputes, with their deadline and a way to the dispute's page and to Stripe's."""
+
+    model = Dispute
+    fields = ["dispute_link", "amount_display", "status", "reason", "evidence_due_by", "opened_at", "closed_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("stripe dispute id"))
+    def dispute_link(self, obj: Dispute) -> str:
+        return _admin_link(obj, obj.stripe_dispute_id)
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj: Dispute) -> str:
+        return obj.display_amount
+
+
+class DisputeOpenFilter(admin.SimpleListFilter):
+    title = _("open or closed")
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("open")), ("no", _("closed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.open()
+        if self.value() == "no":
+            return queryset.filter(status__in=Dispute.CLOSED)
+        return queryset
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    """Disputes, open ones first, the nearest evidence deadline at the top. Staff answer them in Stripe's
+    dashboard (linked); the portal keeps Stripe's facts, which no one edits here."""
+
+    list_display = [
+        "stripe_dispute_id",
+        "organization",
+        "amount_display",
+        "status",
+        "reason",
+        "evidence_due_by",
+        "is_open",
+        "opened_at",
+        "pledge_link",
+        "dashboard_link",
+    ]
+    list_filter = [
+        DisputeOpenFilter,
+        "status",
+        ("organization", admin.RelatedOnlyFieldListFilter),
+        "currency",
+        ("opened_at", admin.DateFieldListFilter),
+    ]
+    search_fields = [
+        "stripe_dispute_id",
+        "stripe_charge_id",
+        "payment__stripe_payment_intent_id",
+        "payment__pledge__reference",
+    ]
+    search_help_text = _("Dispute (dp_), charge (ch_) or payment intent (pi_) id, or pledge reference.")
+    list_select_related = ["organization", "payment__pledge"]
+    fields = readonly_fields = [
+        *_page_fields(Dispute, {"amount": "amount_display", "payment": "payment_link"}),
+        "pledge_link",
+        "dashboard_link",
+    ]
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        """Open disputes first, the nearest evidence deadline at the top; then closed ones."""
+        closed_last = Case(
+            When(status__in=Dispute.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+        return [closed_last.asc(), F("evidence_due_by").asc(nulls_last=True), "-opened_at"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: Dispute) -> str:
+        return obj.display_amount
+
+    @admin.display(description=_("open"), boolean=True)
+    def is_open(self, obj: Dispute) -> bool:
+        return obj.is_open
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, obj: Dispute) -> str:
+        return _admin_link(obj.payment, obj.payment.stripe_id)
+
+    @admin.display(description=_("pledge"))
+    def pledge_link(self, obj: Dispute) -> str:
+        return _admin_link(obj.payment.pledge, obj.payment.pledge.reference)
+
+    @admin.display(description=_("Stripe dashboard"))
+    def dashboard_link(self, obj: Dispute) -> str:
+        return _dispute_dashboard_link(obj)
 
 
 class RefundForm(forms.Form):
@@ -356,6 +493,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         *_page_fields(Payment, {"amount": "amount_display", "stripe_payment_intent_id": "payment_intent_link"}),
         "refunds_display",
     ]
+    inlines = [DisputeInline]
     actions = ["refund", "resend_receipt", "export_csv"]
     date_hierarchy = "paid_at"
 
@@ -398,7 +536,10 @@ class PaymentAdmin(ReadOnlyAdmin):
         return format_money(obj.refunded_total, obj.currency) if obj.refunded_total else ""
 
     def has_money_action_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("donations.change_payment")
+        return request.user.has_perm("donations.change_payment") and second_factor_verified(request.user)
+
+    def has_money_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request) and second_factor_verified(request.user)
 
     @admin.action(description=_("Refund the selected payment (full or partial)"), permissions=["money_action"])
     def refund(self, request: HttpRequest, queryset: QuerySet):
@@ -467,7 +608,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             request, ngettext("%d receipt queued.", "%d receipts queued.", queryset.count()) % queryset.count()
         )
 
-    @admin.action(description=_("Export the selected payments as CSV"))
+    @admin.action(description=_("Export the selected payments as CSV"), permissions=["money_export"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = (
             queryset.order_by("paid_at")
@@ -507,7 +648,7 @@ def parse_amount_for_refund(text: str, code: str) -> int:
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
         "stripe_refund_id",
         "organization",
@@ -566,11 +707,12 @@ class StripeEventAdmin(ReadOnlyAdmin):
     readonly_fields = ["event_id", "type", "created", "received_at", "outcome", "payload_pretty"]
     exclude = ["payload"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the payload's wrapping, without an inline style (CSP)
+
     @admin.display(description=_("payload"))
     def payload_pretty(self, obj: StripeEvent) -> str:
-        return format_html(
-            "<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True)
-        )
+        return format_html('<pre class="stripe-payload">{}</pre>', json.dumps(obj.payload, indent=2, sort_keys=True))
 
 
 def charge_payment_intents(charge_id: str) -> list[str]:

@@ -235,6 +235,13 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
         )
         return self.annotate(refunded_total=Subquery(refunded))
 
+    def with_dispute(self) -> "PaymentQuerySet":
+        """Annotate `dispute_status` and `dispute_amount`: the payment's latest dispute (None when it has none)."""
+        latest = Dispute.objects.filter(payment=OuterRef("pk")).order_by("-opened_at", "-pk")
+        return self.annotate(
+            dispute_status=Subquery(latest.values("status")[:1]), dispute_amount=Subquery(latest.values("amount")[:1])
+        )
+
 
 class Payment(models.Model):
     """Money that moved: a single gift's charge or one monthly invoice."""
@@ -476,6 +483,8 @@ class Outcome(enum.StrEnum):
     SUBSCRIPTION_IGNORED = "ignored: subscription {status}"
     UNPROCESSABLE = "unprocessable: {reason}"  # signed, but not an event the portal can read; kept for staff
     MISMATCH = "flagged: {detail}"  # an amount or currency that is not the pledge's: not accepted as paid
+    DISPUTE = "dispute {id}: {status}"  # a dispute recorded or moved on (see services.disputes)
+    DISPUTE_UNCHANGED = "dispute {id}: nothing new"  # a repeated or late event for a dispute: nothing changes
 
 
 class StripeEvent(models.Model):

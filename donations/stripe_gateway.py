@@ -214,6 +214,53 @@ class Refund:
         )
 
 
+def _funds_moved(transactions: list[dict[str, Any]] | None, *, withdrawn: bool) -> datetime | None:
+    """When a dispute's money left (a negative balance transaction) or came back (a positive one), from its
+    balance transactions: the first of each, or None."""
+    times = [
+        int(txn.get("created") or 0)
+        for txn in transactions or []
+        if isinstance(txn, dict) and (int(txn.get("amount") or 0) < 0) == withdrawn and txn.get("amount")
+    ]
+    return _time(min(times)) if times else None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A cardholder's dispute of a charge (an inquiry, or a chargeback that takes the money back)."""
+
+    id: str
+    charge_id: str
+    payment_intent_id: str  # "" when Stripe did not say (an older charge without a payment intent)
+    amount: int
+    currency: str
+    # warning_needs_response, warning_under_review, warning_closed, needs_response, under_review, won, lost,
+    # prevented
+    status: str
+    reason: str  # bank_cannot_process, credit_not_processed, duplicate, fraudulent, general, ...
+    evidence_due_by: datetime | None
+    created: datetime | None
+    funds_withdrawn_at: datetime | None = None  # from its balance transactions, whatever order the events came in
+    funds_reinstated_at: datetime | None = None
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Dispute":
+        transactions = data.get("balance_transactions")
+        return cls(
+            id=data["id"],
+            charge_id=_id(data.get("charge")),
+            payment_intent_id=_id(data.get("payment_intent")),
+            amount=int(data.get("amount") or 0),
+            currency=_currency(data),
+            status=str(data.get("status") or ""),
+            reason=str(data.get("reason") or ""),
+            evidence_due_by=_time((data.get("evidence_details") or {}).get("due_by")),
+            created=_time(data.get("created")),
+            funds_withdrawn_at=_funds_moved(transactions, withdrawn=True),
+            funds_reinstated_at=_funds_moved(transactions, withdrawn=False),
+        )
+
+
 @dataclass(frozen=True)
 class Subscription:
     id: str
@@ -535,6 +582,15 @@ def refund_create(
         options={"idempotency_key": idempotency_key},
     )
     return Refund.from_stripe(data)
+
+
+def dashboard_url(path: str) -> str:
+    """Where staff see an object in Stripe's dashboard (`path`: "disputes/dp_..."), in the mode of the key in use;
+    in the sandbox, its own dashboard (the sandbox's ids exist nowhere else)."""
+    if settings.STRIPE_SANDBOX:
+        return f"{settings.STRIPE_API_BASE.rstrip('/')}/_sandbox/#{path.rpartition('/')[2]}"
+    mode = "" if settings.STRIPE_LIVE else "test/"
+    return f"https://dashboard.stripe.com/{mode}{path}"
 
 
 def _list_all(description: str, function, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,12 +1,15 @@
-"""Background work: emails to the donor. Enqueued after the transaction that recorded the news commits.
+"""Background work: emails to the donor, and to staff of a dispute. Enqueued after the transaction that recorded the
+news commits.
 
 Each email is sent once: the row it is about (a payment, a status change, a refund) is locked and marked sent in
 the same transaction, so a repeated webhook, a retried task or a resend by mistake sends nothing more. Every email
-goes to the donor only, in the pledge's language, and says no more than the donor needs.
+goes to the donor only (a dispute's to staff only), in the pledge's language, and says no more than it needs to.
 """
 
 import logging
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
@@ -16,7 +19,16 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from common.links import portal_url
-from donations.models import ActionRequired, DonorLink, Payment, Pledge, PledgeStatus, PledgeTransition, Refund
+from donations.models import (
+    ActionRequired,
+    Dispute,
+    DonorLink,
+    Payment,
+    Pledge,
+    PledgeStatus,
+    PledgeTransition,
+    Refund,
+)
 
 logger = logging.getLogger(__name__)
 STOP_SALT = "donations.stop-monthly"
@@ -170,4 +182,45 @@ def send_donor_change(pledge_id: int, change: str) -> bool:
         return False
     _email_donor(pledge, "donor_change", {"change": change})
     logger.info("donor told of a change to pledge %s: %s", pledge.reference, change)
+    return True
+
+
+# Staff who hear of a new dispute: active staff accounts allowed to view disputes (superusers included).
+DISPUTE_PERMISSION = "donations.view_dispute"
+
+
+def dispute_recipients() -> list[str]:
+    """The addresses of active staff allowed to view disputes, in a stable order."""
+    staff = get_user_model().objects.with_perm(DISPUTE_PERMISSION, is_active=True, include_superusers=True)
+    return sorted({email for email in staff.filter(is_staff=True).values_list("email", flat=True) if email})
+
+
+@task()
+def send_dispute_notice(dispute_id: int) -> bool:
+    """Tell staff a cardholder disputed a payment: once per dispute (staff_notified_at guards), whatever repeats.
+
+    The email names the organization, the amount, the reason and the evidence deadline, and links to the dispute
+    in the admin; never the donor (staff find the donor in the admin if they need to)."""
+    with transaction.atomic():
+        dispute = (
+            Dispute.objects.select_for_update(of=("self",))
+            .select_related("organization", "payment__pledge")
+            .filter(pk=dispute_id, staff_notified_at__isnull=True)
+            .first()
+        )
+        if dispute is None:
+            return False
+        recipients = dispute_recipients()
+        if recipients:
+            context = {
+                "dispute": dispute,
+                "pledge": dispute.payment.pledge,
+                "admin_url": portal_url(reverse("admin:donations_dispute_change", args=[dispute.pk])),
+            }
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = render_to_string("emails/dispute_opened_subject.txt", context).strip()
+                body = render_to_string("emails/dispute_opened.txt", context)
+            send_mail(subject, body, None, recipients)
+        Dispute.objects.filter(pk=dispute.pk).update(staff_notified_at=timezone.now())
+    logger.info("staff told of dispute %s (%d recipients)", dispute.stripe_dispute_id, len(recipients))
     return True

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -98,7 +99,7 @@ class OrganizationAdminForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     form = OrganizationAdminForm
     list_display = ["name", "published", "verified_badge", "verified_at", "updated_at"]
     formfield_overrides = URL_FIELDS

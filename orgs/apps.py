@@ -14,7 +14,12 @@ class OrgsConfig(AppConfig):
         """
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from common.audit import audit_register
         from common.pagecache import public_pages_changed
+        from orgs.models import Organization, Program
+
+        audit_register(Organization, m2m_fields=["causes", "regions", "sources"])
+        audit_register(Program)
 
         for model in self.get_models():
             post_save.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import images
+from common.audit import audit_changes
 from common.pagecache import public_pages_changed
 from orgs.models import Organization, OrganizationQuerySet
 
@@ -18,8 +19,13 @@ from orgs.models import Organization, OrganizationQuerySet
 def organization_set_published(*, organizations: OrganizationQuerySet, published: bool) -> int:
     """Publish or unpublish; returns how many organizations changed."""
     with transaction.atomic():
-        changed = organizations.exclude(published=published).update(published=published, updated_at=timezone.now())
-        public_pages_changed()  # a queryset update sends no signal
+        changing = list(organizations.exclude(published=published))
+        changed = Organization.objects.filter(pk__in=[o.pk for o in changing]).update(
+            published=published, updated_at=timezone.now()
+        )
+        for organization in changing:  # a queryset update sends no signal: the audit trail and the cache are told
+            audit_changes(organization, {"published": (not published, published)})
+        public_pages_changed()
         return changed
 
 
@@ -39,6 +45,16 @@ def organization_verify(
         raise ValidationError(_("Only staff can verify organizations."))
     now = timezone.now()
     with transaction.atomic():
+        for organization in organizations.select_related("verified_by"):
+            audit_changes(
+                organization,
+                {
+                    "verified_at": (organization.verified_at, now),
+                    "verified_by": (organization.verified_by_id, by.pk),
+                    "verification_basis": (organization.verification_basis, basis),
+                    "verification_reference": (organization.verification_reference, reference),
+                },
+            )
         changed = organizations.update(
             verified_at=now,
             verified_by=by,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from common.csv import BYTE_ORDER_MARK, CSV_FORMULA_START_PATTERN, CopyCsv, csv_lines
 from common.money import CURRENCIES, format_money, to_major
+from common.second_factor import second_factor_verified
 from donations.models import ActionRequired, Payment, Pledge, PledgeStatus, Refund
 from orgs.models import Organization, Program
 
@@ -352,6 +353,8 @@ _CSV_FIELDS = (
     "pledge__fee_amount",
     *_GIFT_FIELDS,
     "refunded_total",
+    "dispute_status",
+    "dispute_amount",
 )
 
 
@@ -360,15 +363,17 @@ def report_gift_rows(
 ) -> Iterator[tuple]:
     """Every filtered payment, one row each, as CSV-ready values, streamed from the database in chunks (memory stays
     flat): payment id, time, reference, currency, gift, added fee, received, refunded (so far), net, frequency,
-    program, dedication, donor name and email (only when shared; "Anonymous" otherwise)."""
+    program, dedication, donor name and email (only when shared; "Anonymous" otherwise), and the payment's dispute:
+    its status as Stripe's ("lost": not received) and amount ("" and 0 when none)."""
     rows = (
         payments_in(organization, filters)
         .order_by("paid_at", "pk")
         .with_refunded()
+        .with_dispute()
         .values_list(*_CSV_FIELDS)
         .iterator(chunk_size=5000)
     )
-    for stripe_id, reference, fee, *values, refunded in rows:
+    for stripe_id, reference, fee, *values, refunded, dispute, disputed in rows:
         gift = _gift(tuple(values), unassigned, refunded or 0)
         fee = min(fee, gift.amount)  # the donor's added fee, within what was charged
         amounts = (gift.amount - fee, fee, gift.amount, gift.refunded, gift.amount - gift.refunded)
@@ -383,6 +388,8 @@ def report_gift_rows(
             gift.dedication,
             gift.donor_name or anonymous,
             gift.donor_email,
+            dispute or "",
+            str(to_major(disputed or 0, gift.currency)),
         )
 
 
@@ -418,7 +425,10 @@ def report_gift_csv_copy(
             output_field=TextField(),
         ),
     }
-    payments = payments_in(organization, filters).order_by("paid_at", "pk").annotate(**columns).values_list(*columns)
+    payments = payments_in(organization, filters).order_by("paid_at", "pk").with_dispute()
+    columns["c_dispute"] = Coalesce("dispute_status", Value(""), output_field=TextField())
+    columns["c_disputed"] = Coalesce("dispute_amount", Value(0))
+    payments = payments.annotate(**columns).values_list(*columns)
     payments_sql, payments_params = payments.query.sql_with_params()
     refunds = Refund.objects.filter(organization=organization).counted().values("payment_id").annotate(t=Sum("amount"))
     refunds_sql, refunds_params = refunds.query.sql_with_params()
@@ -429,13 +439,14 @@ def report_gift_csv_copy(
         "q.c_amount",
         "COALESCE(r.t, 0)::bigint",
         "q.c_amount - COALESCE(r.t, 0)::bigint",
+        "q.c_disputed",
     ):
         sql, params = _major_sql(amount, "q.c_currency")
         money.append(sql)
         money_params += params
     select = (
-        f"SELECT q.c_id, q.c_time, q.c_reference, q.c_currency, {', '.join(money)}, "  # noqa: S608 (no input in it)
-        "q.c_frequency, q.c_program, q.c_dedication, q.c_name, q.c_email "
+        f"SELECT q.c_id, q.c_time, q.c_reference, q.c_currency, {', '.join(money[:-1])}, "  # noqa: S608 (no input)
+        f"q.c_frequency, q.c_program, q.c_dedication, q.c_name, q.c_email, q.c_dispute, {money[-1]} "
         f"FROM ({payments_sql}) q LEFT JOIN ({refunds_sql}) r ON r.payment_id = q.c_pk "
         "ORDER BY q.c_paid_at, q.c_pk"
     )
@@ -502,10 +513,11 @@ REPORT_PERMISSION = "donations.view_pledge"
 
 
 def member_organizations(user) -> QuerySet[Organization]:
-    """The organizations whose reports this user may read: all for staff allowed to view pledges, their
-    memberships otherwise (a staff account without the permission is like anyone else)."""
+    """The organizations whose reports this user may read: all for staff allowed to view pledges who signed in with
+    their second factor, their memberships otherwise (a staff account without the permission, or not verified, is
+    like anyone else)."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    if user.is_staff and user.has_perm(REPORT_PERMISSION):
+    if user.is_staff and user.has_perm(REPORT_PERMISSION) and second_factor_verified(user):
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from common.charts import bar_chart
 from common.money import currency
 from orgs.models import Organization
-from reports import selectors
+from reports import disputes, selectors
 from reports.forms import ReportFilterForm
 
 no_store = cache_control(no_store=True, private=True)
@@ -73,7 +73,9 @@ def report_organization(request: HttpRequest, slug: str) -> HttpResponse:
         "organization": organization,
         "form": form,
         "filters": filters,
-        "totals": selectors.report_totals(organization, filters),
+        "totals": disputes.with_disputes(
+            selectors.report_totals(organization, filters), disputes.dispute_totals(organization, filters)
+        ),
         "charts": _charts(months),
         "programs": selectors.report_by_program(organization, filters, unassigned=unassigned),
         "not_completed": selectors.report_not_completed(organization, filters),
@@ -98,6 +100,8 @@ GIFT_HEADER = (
     gettext_lazy("dedication"),
     gettext_lazy("donor name"),
     gettext_lazy("donor email"),
+    pgettext_lazy("CSV column: the payment's dispute status, as Stripe's", "dispute"),
+    pgettext_lazy("CSV column: the amount disputed", "disputed"),
 )
 
 

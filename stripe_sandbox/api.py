@@ -41,6 +41,7 @@ RETRIEVABLE = {
     "transfers": "transfer",
     "application_fees": "application_fee",
     "billing_portal/sessions": "billing_portal.session",
+    "disputes": "dispute",
 }
 
 
@@ -63,6 +64,7 @@ LIST_FILTERS: dict[str, dict[str, tuple[Validator, Callable[[dict, Any], bool]]]
     "charge": {"payment_intent": (string(), _equals("payment_intent")), "customer": (string(), _equals("customer"))},
     "refund": {"payment_intent": (string(), _equals("payment_intent")), "charge": (string(), _equals("charge"))},
     "transfer": {"destination": (string(), _equals("destination"))},
+    "dispute": {"charge": (string(), _equals("charge")), "payment_intent": (string(), _equals("payment_intent"))},
     "application_fee": {"charge": (string(), _equals("charge"))},
     "invoice": {
         "subscription": (

@@ -9,7 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import billing, pages
+from . import billing, disputes, pages
 from .params import ApiError, boolean, decode, enum, id_prefixed, integer, string, url, validate
 
 FAULT_MODES = ("error", "timeout", "slow", "rate_limit", "none")  # what each does: ``server.Fault``
@@ -74,6 +74,18 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             lambda m, p: sandbox.retry_invoice(m[1], **p),
         ),
         (r"charges/([^/]+)/refund", {"amount": integer(1)}, lambda m, p: sandbox.dashboard_refund(m[1], **p)),
+        (
+            r"charges/([^/]+)/dispute",
+            {"kind": enum(*disputes.KINDS), "reason": enum(*disputes.REASONS), "amount": integer(1)},
+            lambda m, p: sandbox.open_dispute(m[1], **p),
+        ),
+        (r"disputes/([^/]+)/evidence", {}, lambda m, p: sandbox.submit_dispute_evidence(m[1])),
+        (r"disputes/([^/]+)/escalate", {}, lambda m, p: sandbox.escalate_dispute(m[1])),
+        (
+            r"disputes/([^/]+)/close",
+            {"outcome": enum(*disputes.OUTCOMES)},
+            lambda m, p: sandbox.close_dispute(m[1], **p),
+        ),
         (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),
         (r"webhooks/deliver_pending", {}, lambda m, p: {"delivered": _pending(sandbox)}),
@@ -94,9 +106,14 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
     for pattern, schema, action in routes:
         match = re.fullmatch(pattern, path)
         if match:
-            if "outcome" in schema and "outcome" not in params:
+            if "outcome" in schema and "outcome" not in params and not pattern.startswith("disputes"):
                 params["outcome"] = "succeed" if pattern.startswith("checkout") else "paid"
-            required = {"faults": ("mode",), "accounts": ("id",), "clock": ("advance",)}.get(pattern, ())
+            required = {
+                "faults": ("mode",),
+                "accounts": ("id",),
+                "clock": ("advance",),
+                r"disputes/([^/]+)/close": ("outcome",),
+            }.get(pattern, ())
             return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 

@@ -196,6 +196,7 @@ def dashboard(sandbox: SandboxServer) -> bytes:
         sessions = [_session_row(s, store.private[s["id"]]["line_items"]) for s in store.all("checkout.session")]
         subs = [_subscription_row(s, store.objects[s["customer"]]) for s in store.all("subscription")]
         charges = [_charge_row(c) for c in store.all("charge")]
+        disputes = [_dispute_row(d) for d in store.all("dispute")]
         events = [_event_row(e, store.event_status(e["id"])) for e in reversed(store.events)]
         hook = sandbox.webhooks
         settings = (
@@ -215,6 +216,7 @@ def dashboard(sandbox: SandboxServer) -> bytes:
         _table("Checkout sessions", ["Session", "Mode", "Amount (what)", "Status", "Payment", ""], sessions),
         _table("Subscriptions", ["Subscription", "Customer", "Amount", "Status", ""], subs),
         _table("Charges", ["Charge", "Amount", "Refunded", "Payment intent", ""], charges),
+        _table("Disputes", ["Dispute", "Charge", "Amount", "Reason", "Status", ""], disputes),
         _table("Events (newest first)", ["Event", "Type", "Object", "Delivery", ""], events),
     ]
     return page("Stripe sandbox dashboard", "\n".join(body))
@@ -280,12 +282,38 @@ def _subscription_status_buttons(sub: dict[str, Any]) -> str:
 
 def _charge_row(ch: dict[str, Any]) -> list[str]:
     refund = _button(f"/_sandbox/charges/{ch['id']}/refund", "Refund the rest") if not ch["refunded"] else ""
+    if not ch.get("disputed") and not ch["refunded"]:
+        dispute = f"/_sandbox/charges/{ch['id']}/dispute"
+        refund += _button(dispute, "Dispute: chargeback (fraudulent)", kind="chargeback", reason="fraudulent")
+        refund += _button(dispute, "Dispute: inquiry (general)", kind="inquiry", reason="general")
     return [
         f"<code>{escape(ch['id'])}</code>",
         escape(format_amount(ch["amount"], ch["currency"])),
         escape(format_amount(ch["amount_refunded"], ch["currency"])),
         f"<code>{escape(ch['payment_intent'] or '')}</code>",
         refund,
+    ]
+
+
+def _dispute_row(dp: dict[str, Any]) -> list[str]:
+    """A dispute, its id as the row's anchor (the portal's admin links here), with what the bank or the merchant
+    may do next."""
+    base = f"/_sandbox/disputes/{dp['id']}"
+    actions = ""
+    if dp["status"] not in ("won", "lost", "warning_closed"):
+        if dp["status"] in ("needs_response", "warning_needs_response"):
+            actions += _button(f"{base}/evidence", "Submit evidence")
+        if dp["status"].startswith("warning_"):
+            actions += _button(f"{base}/escalate", "Escalate to a chargeback")
+        actions += _button(f"{base}/close", "Bank decides: won", outcome="won")
+        actions += _button(f"{base}/close", "Bank decides: lost", outcome="lost")
+    return [
+        f'<code id="{escape(dp["id"])}">{escape(dp["id"])}</code>',
+        f"<code>{escape(dp['charge'])}</code>",
+        escape(format_amount(dp["amount"], dp["currency"])),
+        escape(dp["reason"]),
+        escape(dp["status"]),
+        actions,
     ]
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from common.test_mode import SANDBOX_WEBHOOK_SECRET
 
-from . import api, billing, checkout, control, donor_controls, pages
+from . import api, billing, checkout, control, disputes, donor_controls, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
 from .webhooks import Dispatcher
@@ -187,6 +187,22 @@ class SandboxServer:
 
     def dashboard_refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
         return self.run(billing.refund_charge, charge_id, amount, "requested_by_customer")
+
+    def open_dispute(
+        self, charge_id: str, kind: str = "chargeback", reason: str = "fraudulent", amount: int | None = None
+    ) -> dict[str, Any]:
+        """The cardholder's bank disputes a charge (``kind``: ``chargeback`` or ``inquiry``)."""
+        return self.run(disputes.open_dispute, charge_id, kind, reason, amount, ctx=self._ctx(charge_id))
+
+    def submit_dispute_evidence(self, dispute_id: str) -> dict[str, Any]:
+        return self.run(disputes.submit_evidence, dispute_id, ctx=self._ctx(dispute_id))
+
+    def escalate_dispute(self, dispute_id: str) -> dict[str, Any]:
+        return self.run(disputes.escalate, dispute_id, ctx=self._ctx(dispute_id))
+
+    def close_dispute(self, dispute_id: str, outcome: str = "won") -> dict[str, Any]:
+        """The bank decides: ``won`` or ``lost``."""
+        return self.run(disputes.close, dispute_id, outcome, ctx=self._ctx(dispute_id))
 
     def _ctx(self, object_id: str) -> Ctx:
         """Events Stripe makes on its own: no request, the API version of the request that began the story."""

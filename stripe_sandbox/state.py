@@ -41,6 +41,8 @@ PREFIXES = {
     "fee_": "application_fee",
     "fr_": "fee_refund",
     "bps_": "billing_portal.session",
+    "dp_": "dispute",
+    "txn_": "balance_transaction",
 }
 
 

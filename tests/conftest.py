@@ -7,6 +7,10 @@ Personas (each ``<persona>`` is a user; ``<persona>_client`` is a test client si
 - ``member_a`` / ``member_b``: a member of organization A (``org_a``) / of organization B (``org_b``)
 - ``staff_without_permissions``: ``is_staff`` and nothing else (reaches the admin's door, may do nothing)
 - ``superuser``: staff with every permission
+- ``unverified_superuser_client``: the superuser signed in with the password only, without the second factor
+
+Staff personas' clients are signed in with their second factor (a TOTP device, django-otp), as the admin needs;
+``factories.sign_in(client, user, verified=True)`` does the same for accounts a test makes.
 
 ``org_a`` ("Alpha Aid", /alpha/) and ``org_b`` ("Beta Care", /beta/) both take gifts; tests prove that a member of
 one never sees the other's data.
@@ -21,10 +25,8 @@ from django.test import Client
 from tests import factories
 
 
-def _signed_in(user) -> Client:
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return client
+def _signed_in(user, *, verified: bool = False) -> Client:
+    return factories.sign_in(Client(HTTP_HOST="127.0.0.1"), user, verified=verified)
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def staff_without_permissions(db):
 
 @pytest.fixture
 def staff_without_permissions_client(staff_without_permissions) -> Client:
-    return _signed_in(staff_without_permissions)
+    return _signed_in(staff_without_permissions, verified=True)
 
 
 @pytest.fixture
@@ -90,6 +92,12 @@ def superuser(db):
 
 @pytest.fixture
 def superuser_client(superuser) -> Client:
+    return _signed_in(superuser, verified=True)
+
+
+@pytest.fixture
+def unverified_superuser_client(superuser) -> Client:
+    """Signed in with the right password but not the second factor (e.g. through the members' sign-in page)."""
     return _signed_in(superuser)
 
 

@@ -7,13 +7,14 @@ from django.contrib.auth import get_user_model
 from orgs.models import Cause, Figure, Organization, Program, Region, Source
 
 _seq = itertools.count(1)
+PASSWORD = "a-long-test-password"  # noqa: S105 - every test account's
 
 
 def user(**fields):
     n = next(_seq)
     fields.setdefault("username", f"user{n}")
     fields.setdefault("email", f"user{n}@example.org")
-    password = fields.pop("password", "a-long-test-password")
+    password = fields.pop("password", PASSWORD)
     account = get_user_model()(**fields)
     account.set_password(password)
     account.save()
@@ -22,6 +23,28 @@ def user(**fields):
 
 def staff(**fields):
     return user(is_staff=True, is_superuser=True, **fields)
+
+
+def otp_device(account):
+    """The account's second factor (an authenticator app's TOTP device), made once."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=account).first() or TOTPDevice.objects.create(
+        user=account, name="test", confirmed=True
+    )
+
+
+def sign_in(client, account, *, verified: bool = False):
+    """Sign `client` in as `account`; with verified, also with the second factor, as the admin's sign-in does
+    (django_otp.login keeps the device in the session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(account)
+    if verified:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = otp_device(account).persistent_id
+        session.save()
+    return client
 
 
 def cause(**fields):

@@ -2,6 +2,8 @@
 confirmation form may end at Stripe Checkout (the sandbox's origin in test mode, checkout.stripe.com live).
 The browser journeys run under the same header and fail on any violation Chromium reports (tests/e2e/conftest.py)."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,21 @@ def test_form_action_allows_stripe_checkout_with_a_live_key(client, settings):
         "https://checkout.stripe.com",
         "https://billing.stripe.com",
     ]
+
+
+@pytest.mark.django_db
+def test_admin_pages_with_python_made_markup_carry_no_inline_style(superuser_client, client):
+    """The Stripe event's payload and the audit trail are drawn in Python or by a library: no style="" or <style>,
+    which the policy would block (its styles are in static/css/admin.css)."""
+    from donations.models import StripeEvent
+    from tests.donations.webhook_helpers import event, post_event
+    from tests.factories import organization
+
+    post_event(client, event("customer.created", {"id": "cus_csp", "object": "customer"}, event_id="evt_csp"))
+    record = StripeEvent.objects.get()
+    org = organization()
+    for url in (f"/admin/donations/stripeevent/{record.pk}/change/", f"/admin/orgs/organization/{org.pk}/auditlog/"):
+        page = superuser_client.get(url)
+        assert page.status_code == 200, url
+        assert not re.search(r"<style[\s>]|\sstyle\s*=", page.text, re.IGNORECASE), url
+        assert "css/admin.css" in page.text, url

@@ -184,3 +184,23 @@ def test_a_donor_gives_on_a_fresh_run_and_everything_is_recorded(running_portal)
     assert log.count("Subject: Refund: US$25.00") == 1
     # The portal runs on a free port, not 8000: the receipts' stop links point at it (PORTAL_BASE_URL is unset).
     assert f"{running_portal.url}/donations/monthly/stop/" in log and "127.0.0.1:8000" not in log
+
+
+def test_the_printed_enrolment_signs_the_developer_in_to_the_admin(running_portal):
+    """`make run` prints the admin's password and its authenticator enrolment: with them a developer gets in."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    log = running_portal.log.read_text()
+    password = log.split("password: ")[1].split()[0]
+    key = log.split("setup key: ")[1].split()[0]
+    assert "otpauth://totp/" in log and "make admin-code" in log
+    code = f"{totp(b32decode(key)):06d}"
+    staff = _Browser()
+    _, _, page = staff.request(f"{running_portal.url}/admin/login/?next=/admin/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {"csrfmiddlewaretoken": token, "username": "admin", "password": password, "next": "/admin/"}
+    status, location, _ = staff.request(f"{running_portal.url}/admin/login/?next=/admin/", {**form, "otp_token": code})
+    assert (status, location) == (302, "/admin/")
+    assert staff.request(f"{running_portal.url}/admin/")[0] == 200

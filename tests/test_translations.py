@@ -202,7 +202,7 @@ def test_receipt_in_the_donors_language(giving_org):
 @pytest.mark.django_db
 def test_reports_and_admin_in_korean(giving_org):
     staff = Client(HTTP_HOST="127.0.0.1", **KOREAN)
-    staff.force_login(factories.staff())
+    factories.sign_in(staff, factories.staff(), verified=True)
     page = staff.get("/reports/hhk/", {"start": "2025-01-01", "end": "2025-03-31"}).text
     assert "Helping Hands Korea 후원 내역" in page
     assert "2025년 1월 1일부터 2025년 3월 31일까지." in page

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from donations import stripe_gateway as gateway
 from donations.models import Outcome, StripeEvent
-from donations.services import actions, fulfilment
+from donations.services import actions, disputes, fulfilment
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Handler:
 
 _SESSION = Handler(gateway.CheckoutSession.from_stripe, fulfilment.checkout_session_apply, "session")
 _REFUND = Handler(gateway.Refund.from_stripe, fulfilment.refund_updated, "refund")
+_DISPUTE = Handler(gateway.Dispute.from_stripe, disputes.dispute_opened, "dispute", facts=disputes.dispute_facts)
 
 HANDLERS: dict[str, Handler] = {
     "checkout.session.completed": _SESSION,
@@ -79,6 +80,16 @@ HANDLERS: dict[str, Handler] = {
     ),
     "charge.refund.updated": _REFUND,
     "refund.updated": _REFUND,
+    # Any of a dispute's events records it (in whatever order they come); the funds events also say money moved.
+    "charge.dispute.created": _DISPUTE,
+    "charge.dispute.updated": _DISPUTE,
+    "charge.dispute.closed": _DISPUTE,
+    "charge.dispute.funds_withdrawn": Handler(
+        gateway.Dispute.from_stripe, disputes.dispute_funds_withdrawn, "dispute", facts=disputes.dispute_facts
+    ),
+    "charge.dispute.funds_reinstated": Handler(
+        gateway.Dispute.from_stripe, disputes.dispute_funds_reinstated, "dispute", facts=disputes.dispute_facts
+    ),
 }
 
 

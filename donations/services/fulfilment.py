@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from common.audit import audit_changes
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
 from donations.services.transitions import pledge_note, pledge_transition
@@ -515,6 +516,7 @@ def _refund_notify(refund_pk: int, counted: int) -> int:
 
 def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
+    audit_changes(claim, {"stripe_refund_id": (claim.stripe_refund_id, refund.id), "status": (claim.status, status)})
     Refund.objects.filter(pk=claim.pk).update(
         stripe_refund_id=refund.id,
         amount=refund.amount,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from common.money import processing_fee
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
-from donations.services.transitions import pledge_transition
+from donations.services.transitions import pledge_note, pledge_transition
 from orgs.models import Organization, Program
 
 logger = logging.getLogger(__name__)
@@ -220,3 +220,17 @@ def pledge_stop_monthly(*, pledge: Pledge, source: str) -> None:
             if subscription.status != "canceled":
                 raise
     pledge_transition(pledge=pledge, to=PledgeStatus.CANCELED, source=source)
+
+
+def pledge_clear_mismatch(*, pledge: Pledge, cleared_by: str) -> bool:
+    """Staff checked a flagged Stripe mismatch and clear the flag; the pledge's history keeps who cleared it, when
+    (the line's time) and what the flag said. False when the pledge was not flagged (nothing written)."""
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if not locked.stripe_mismatch:
+            return False
+        note = f"Stripe mismatch cleared by {cleared_by} after checking: {locked.stripe_mismatch}"
+        Pledge.objects.filter(pk=locked.pk).update(stripe_mismatch="")
+        pledge_note(pledge=locked, note=note, source=PledgeTransition.Source.STAFF)
+    pledge.stripe_mismatch = ""
+    return True

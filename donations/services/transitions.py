@@ -6,6 +6,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from common.audit import audit_changes
 from donations.models import Pledge, PledgeStatus, PledgeTransition
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
             result = Moved.REFUSED
         else:
             Pledge.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
+            audit_changes(locked, {"status": (current, to)})  # staff's moves (stop, refund) in the audit trail
             transition = PledgeTransition.objects.create(
                 pledge=locked,
                 from_status=current,

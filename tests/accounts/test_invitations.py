@@ -116,7 +116,7 @@ def test_the_invitation_email_says_who_invites_to_what_and_until_when(superuser_
 
 def test_the_invitation_email_is_in_korean_for_korean_staff(superuser, org_a):
     staff = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="ko")
-    staff.force_login(superuser)
+    factories.sign_in(staff, superuser, verified=True)
     staff.post(f"/admin/orgs/organization/{org_a.pk}/invite/", {"email": "new@example.org"})
     (invitation,) = mail.outbox
     assert "Alpha Aid" in invitation.subject and "Invitation" not in invitation.subject

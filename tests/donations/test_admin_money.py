@@ -229,8 +229,7 @@ def test_view_only_staff_cannot_act_on_money(client, stripe_sandbox, giving_org,
     payment = _paid_gift(client, stripe_sandbox, giving_org)
     viewer = staff_without_permissions
     viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_payment", "view_pledge"]))
-    auditor = Client(HTTP_HOST="127.0.0.1")
-    auditor.force_login(viewer)
+    auditor = factories.sign_in(Client(HTTP_HOST="127.0.0.1"), viewer, verified=True)
     page = auditor.get("/admin/donations/payment/")
     assert page.status_code == 200 and "Refund the selected payment" not in page.text
     response = _refund(auditor, payment, amount="5", request_key="a" * 32)

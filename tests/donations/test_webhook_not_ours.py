@@ -28,6 +28,7 @@ HANDLED_RESOURCE = {
     "invoice": "invoice",
     "customer.subscription": "subscription",
     "charge.refund": "refund",
+    "charge.dispute": "dispute",
     "charge": "charge",
     "refund": "refund",
     "payment_intent": "payment_intent",

@@ -129,3 +129,13 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label(label("Password")).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def admin_sign_in(page: Page, username: str, code: str) -> None:
+    """Sign in to the admin as staff do: username, password and the authenticator app's code."""
+    page.goto("/admin/")
+    page.get_by_label(label("Username")).fill(username)
+    page.get_by_label(label("Password")).fill(PASSWORD)
+    page.get_by_label(label("Code from your authenticator app")).fill(code)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from accounts.second_factor import second_factor_code
 from donations.models import Payment, Pledge, PledgeStatus
 from orgs.models import Organization
 from tests import factories
@@ -218,13 +219,18 @@ def test_staff_edits_unpublishes_and_refunds_and_the_public_pages_and_report_fol
     give(
         new_page(), portal.sandbox.url, "liberty-in-north-korea", amount="US$25.00", name="Rae Refund", email="r@x.org"
     )
-    factories.staff(username="staffer")
+    authenticator = factories.otp_device(factories.staff(username="staffer"))  # enrolled: the admin asks its code
     public = new_page()
 
     staff = new_page()
     staff.goto("/admin/")
     staff.get_by_label(label("Username")).fill("staffer")
     staff.get_by_label(label("Password")).fill("a-long-test-password")
+    snap(staff, journey, "admin-sign-in")
+    staff.get_by_role("button", name="Log in").click()
+    expect(staff.locator(".errornote")).to_be_visible()  # the password alone does not open the admin
+    staff.get_by_label(label("Password")).fill("a-long-test-password")
+    staff.get_by_label(label("Code from your authenticator app")).fill(second_factor_code(authenticator))
     staff.get_by_role("button", name="Log in").click()
     expect(staff.get_by_role("heading", name="Site administration")).to_be_visible()
     snap(staff, journey, "admin-index")
@@ -236,6 +242,11 @@ def test_staff_edits_unpublishes_and_refunds_and_the_public_pages_and_report_fol
     snap(staff, journey, "organization-change")
     staff.locator("input[name='_save']").click()
     expect(staff.locator(".messagelist")).to_contain_text("was changed successfully")
+    staff.locator("#result_list").get_by_role("link", name="Helping Hands Korea", exact=True).click()
+    staff.get_by_role("link", name="Audit trail").click()  # who changed what, when: the summary, by staffer
+    expect(staff.locator("#auditlog-history")).to_contain_text("staffer")
+    expect(staff.locator("#auditlog-history")).to_contain_text("edited by staff")
+    snap(staff, journey, "organization-audit-trail")
 
     public.goto("/organizations/helping-hands-korea/")
     expect(public.locator("p.lead")).to_have_text(summary)

@@ -4,8 +4,9 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from accounts.second_factor import second_factor_code
 from tests import factories
-from tests.e2e.browsing import label, snap
+from tests.e2e.browsing import admin_sign_in, snap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,12 +32,9 @@ def test_staff_uploads_a_logo_and_the_directory_shows_it(new_page, portal, setti
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ROOT_URLCONF = "tests.e2e.media_urls"
     journey = "organization-logo"
-    factories.staff(username="staffer")
+    authenticator = factories.otp_device(factories.staff(username="staffer"))
     staff = new_page()
-    staff.goto("/admin/")
-    staff.get_by_label(label("Username")).fill("staffer")
-    staff.get_by_label(label("Password")).fill("a-long-test-password")
-    staff.get_by_role("button", name="Log in").click()
+    admin_sign_in(staff, "staffer", second_factor_code(authenticator))
 
     staff.goto("/admin/orgs/organization/")
     staff.get_by_role("link", name="Helping Hands Korea", exact=True).click()

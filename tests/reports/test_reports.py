@@ -71,9 +71,7 @@ def staff_with_view_pledge(db):
 def staff_with_view_pledge_client(staff_with_view_pledge):
     from django.test import Client
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(staff_with_view_pledge)
-    return client
+    return factories.sign_in(Client(HTTP_HOST="127.0.0.1"), staff_with_view_pledge, verified=True)
 
 
 @pytest.mark.parametrize(
@@ -249,6 +247,8 @@ CSV_HEADER = [
     "dedication",
     "donor name",
     "donor email",
+    "dispute",
+    "disputed",
 ]
 
 
@@ -351,7 +351,7 @@ def test_postgres_copy_export_is_byte_for_byte_the_python_export(gifts, org_a):
     cells hold: empty cells, quotes, commas, line feeds and carriage returns, Hangul, formula starts, fees, refunds."""
     from django.db import connection
 
-    from donations.models import Pledge
+    from donations.models import Dispute, Pledge
     from reports import selectors
 
     if connection.vendor != "postgresql":
@@ -370,7 +370,17 @@ def test_postgres_copy_export_is_byte_for_byte_the_python_export(gifts, org_a):
     )
     factories.refund(payment=factories.payment(pledge=tricky), amount=10000)
     filters = selectors.ReportFilters(start=timezone.localdate() - timedelta(days=3650), end=timezone.localdate())
-    options = {"header": [*CSV_HEADER[:-1], "후원자 이메일"], "unassigned": "어디든", "anonymous": "익명"}
+    Dispute.objects.create(
+        payment=tricky.payments.get(),
+        organization=org_a,
+        stripe_dispute_id="dp_tricky",
+        amount=30870,
+        currency="KRW",
+        status="lost",
+        closed_at=timezone.now(),
+    )
+    header = [*CSV_HEADER[:13], "후원자 이메일", *CSV_HEADER[14:]]
+    options = {"header": header, "unassigned": "어디든", "anonymous": "익명"}
     python = b"".join(selectors.report_gift_csv(org_a, filters, database_writes=False, **options))
     copied = b"".join(selectors.report_gift_csv(org_a, filters, database_writes=True, **options))
     assert copied == python
@@ -379,6 +389,7 @@ def test_postgres_copy_export_is_byte_for_byte_the_python_export(gifts, org_a):
     assert any(row[12] == "'@Olivia" and row[11] == "'-1+1" and row[10] == "어디든" for row in rows)
     hana = next(row for row in rows if row[13] == "hana@example.org")
     assert hana[4:9] == ["30000", "870", "30870", "10000", "20870"] and hana[12] == '김 "하나", Jr.\r\n'
+    assert hana[14:] == ["lost", "30870"] and all(row[14:] == ["", "0.00"] for row in rows[1:] if row[3] == "USD")
 
 
 @pytest.mark.parametrize("query", ["end=9999-12-31", "start=1900-01-01"])

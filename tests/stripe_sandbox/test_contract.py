@@ -9,8 +9,8 @@ read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future valu
 
 Every flow the sandbox supports runs once (one-off and monthly Checkout, delayed payments, declines, renewals
 paid, failed and retried, refunds, Connect transfers, application fees and reversals, subscription updates and
-cancelling); every API response body the SDK receives, every delivered webhook and every event in the sandbox's
-own log is checked.
+cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK receives,
+every delivered webhook and every event in the sandbox's own log is checked.
 """
 
 from __future__ import annotations
@@ -388,6 +388,25 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     other = _checkout(client, "subscription", "usd", 1000)
     pay(sandbox, other.id)
     sandbox.cancel_subscription(client.v1.checkout.sessions.retrieve(other.id).subscription)
+    # disputes: a chargeback won (evidence, money back) on a destination charge, a chargeback lost, an inquiry
+    # closed, an inquiry that escalated and was lost
+    for kind, reason, outcome, currency in (
+        ("chargeback", "fraudulent", "won", "usd"),
+        ("chargeback", "product_not_received", "lost", "krw"),
+        ("inquiry", "general", "won", "usd"),
+        ("inquiry", "duplicate", "lost", "usd"),
+    ):
+        extra = {"payment_intent_data": connect} if reason == "fraudulent" else {}
+        disputed = _checkout(client, "payment", currency, 5000 if currency == "usd" else 50000, **extra)
+        pay(sandbox, disputed.id)
+        disputed_intent = client.v1.checkout.sessions.retrieve(disputed.id).payment_intent
+        disputed_charge = client.v1.payment_intents.retrieve(disputed_intent).latest_charge
+        dispute = sandbox.open_dispute(disputed_charge, kind, reason)
+        if outcome == "won" and kind == "chargeback":
+            sandbox.submit_dispute_evidence(dispute["id"])
+        sandbox.close_dispute(dispute["id"], outcome)
+    client.v1.disputes.list(params={"charge": disputed_charge})
+    client.v1.charges.retrieve(disputed_charge)
     # every kind the API lists and retrieves
     for lister in (
         client.v1.checkout.sessions,
@@ -401,6 +420,7 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
         client.v1.products,
         client.v1.transfers,
         client.v1.application_fees,
+        client.v1.disputes,
         client.v1.events,
     ):
         for obj in lister.list(params={"limit": 100}).data:
@@ -529,6 +549,11 @@ def test_every_event_matches_the_sdk_and_the_examples(observed) -> None:
         "invoice.voided",
         "customer.updated",
         "customer.deleted",
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
     }
     assert expected <= types_seen, expected - types_seen
     assert len(observed["webhooks"]) == len(observed["log"])
