@@ -236,7 +236,7 @@ def test_admin_lists_open_disputes_first_with_deadline_and_stripe_link(
     with on_commit():
         deliver(client, new_events(stripe_sandbox))
     staff_client = client.__class__(HTTP_HOST="127.0.0.1")
-    staff_client.force_login(dispute_staff)
+    factories.sign_in(staff_client, dispute_staff, verified=True)
     page = staff_client.get("/admin/donations/dispute/").content.decode()
     assert page.index(still_open["id"]) < page.index(lost["id"])  # open first
     assert f"{stripe_sandbox.url}/_sandbox/#{still_open['id']}" in page
