@@ -19,6 +19,7 @@ from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from common.audit import audit_changes
 from donations import stripe_gateway as gateway
 from donations.models import Dispute, DonorLink, Payment, Pledge, PledgeStatus, PledgeTransition, StripeEvent
 from donations.services.pledges import pledge_stop_monthly
@@ -217,4 +218,5 @@ def pledge_set_legal_hold(*, pledge: Pledge, hold: bool, by: str) -> bool:
         if updated:
             note = f"legal hold {'set' if hold else 'lifted'} by staff ({by})"
             pledge_note(pledge=pledge, note=note, source=PledgeTransition.Source.STAFF)
+            audit_changes(pledge, {"legal_hold": (not hold, hold)})  # the audit trail (a queryset update sends none)
     return bool(updated)
