@@ -9,7 +9,7 @@ PORT ?= 8000
 # The embedded default: development mode on SQLite, no keys, no services.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install setup lint check pytest pytest-fast admin-password admin-code clean system-deps
+.PHONY: run serve test install setup lint check pytest pytest-fast admin-password admin-code clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -63,3 +63,16 @@ test: system-deps lint check pytest
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The production stack on one machine (README: Production): gunicorn (config/gunicorn.py: a process per core,
+# threads for the waits), the task worker (the donors' emails) and the scheduler (config/schedule.py), under one
+# small supervisor (config/serve.py). Needs PostgreSQL and Redis: DATABASE_URL and REDIS_URL, and the production
+# settings (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, STRIPE_..., see the README). DEBUG is off.
+serve: export DJANGO_DEBUG := 0
+serve: install
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL (PostgreSQL), e.g. postgres://user@host:5432/portal"; exit 1; }
+	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL, e.g. redis://127.0.0.1:6379/0 (the rate limits and the page cache every process shares)"; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py check --deploy
+	exec $(PY) -m config.serve

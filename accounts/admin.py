@@ -25,7 +25,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
-    fields = ["user", "created_at"]
+    fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
     verbose_name_plural = _("members (they read this organization's pledge reports)")
 

@@ -10,13 +10,15 @@ from orgs.models import Organization
 class Membership(models.Model):
     """A user who belongs to an organization and may read its pledge reports. Set by staff.
 
-    There is one role, "member": reading the organization's reports is all a member can do, and the portal has
-    no organization-side editing yet. The old "manager" and "viewer" roles promised a difference that did not
-    exist, so they were merged (migration 0003). A new power comes with a new role and the code that grants it.
+    Every member reads the organization's reports. A "manager" may also post the organization's updates (text and
+    photos, behind the safety gate: reports/updates.py); reports/ checks the role by its value, "manager", as it
+    may not import this module. (The old "manager" and "viewer" roles, which promised nothing different, were
+    merged in migration 0003; the manager role came back with the power it grants.)
     """
 
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
+        MANAGER = "manager", _("manager (also posts updates)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")

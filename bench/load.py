@@ -3,11 +3,14 @@
     .venv/bin/python bench/load.py                 # full size: 16 clients, 12 s per page
     .venv/bin/python bench/load.py --smoke         # tiny size, for make test: checks it still runs
 
-It starts the production stack itself: gunicorn (`config.wsgi` through bench/load_settings.py, which only adds a
-bare view at /_bare/), DEBUG off, PostgreSQL (DATABASE_URL, default database portal_load, created afresh each run) and
-Redis (REDIS_URL, default db 14), migrates and loads the seed directory, then prints requests/s and p50/p99 for:
-the bare view, the directory (plain, searched, filtered, page 2), a profile, the situation page, the give form's
-review POST (wrk), and webhook intake (signed events posted by Python threads; events/s and p50/p99).
+It starts the production stack itself: gunicorn with the production configuration (config/gunicorn.py: gthread
+workers; `config.wsgi` through bench/load_settings.py, which only adds a bare view at /_bare/), DEBUG off, PostgreSQL
+(DATABASE_URL, default database portal_load, created afresh each run), Redis (REDIS_URL, default db 14) and the local
+Stripe sandbox; migrates and loads the seed directory, then prints requests/s and p50/p99 for: the bare view, the
+directory (plain, searched, filtered, page 2), a profile, the situation page, the give form's review POST (wrk), and
+webhook intake (signed events posted by Python threads; events/s and p50/p99). Then the fault mode: Stripe slowed to
+30 s while some donors give (each told to try again after STRIPE_DONOR_WAIT_SECONDS, the pledge kept), the
+directory measured again meanwhile.
 Nothing is asserted on time: the figures are printed. Needs `wrk` (Debian package; .ci/system-deps installs it).
 """
 
@@ -27,12 +30,16 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 WEBHOOK_SECRET = "whsec_load_benchmark_only"  # noqa: S105 - the benchmark's own server, never a real one
+STRIPE_SLOW_SECONDS = 30  # the fault mode: how late the sandbox answers every API request
 
 
 def _free_port() -> int:
@@ -60,7 +67,7 @@ def _ensure_database(url: str) -> None:
     admin.close()
 
 
-def _environment(database_url: str, redis_url: str, static_root: str) -> dict[str, str]:
+def _environment(database_url: str, redis_url: str, static_root: str, stripe_url: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STRIPE_"))}
     return {
         **clean,
@@ -78,8 +85,9 @@ def _environment(database_url: str, redis_url: str, static_root: str) -> dict[st
         "DATABASE_CONN_MAX_AGE": "60",
         "REDIS_URL": redis_url,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": "http://127.0.0.1:9",  # nothing answers: no page measured here calls Stripe
+        "STRIPE_API_BASE": stripe_url,  # the sandbox: only the fault mode's donors call it
         "PLEDGE_RATE_LIMIT": "1000000",
+        "PLEDGE_RATE_LIMIT_PER_ADDRESS": "1000000",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
 
@@ -90,12 +98,13 @@ def _prepare(env: dict[str, str]) -> None:
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
-def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def _start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    size = {"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads)}
     server = subprocess.Popen(  # noqa: S603
-        [gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+        [gunicorn, "--config", str(ROOT / "config" / "gunicorn.py"), "config.wsgi", "--log-level", "warning"],
         cwd=ROOT,
-        env=env,
+        env={**env, **size},
     )
     for _ in range(100):
         try:
@@ -226,27 +235,40 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny size: 2 clients, 1 s per page, 200 events")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=12)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--events", type=int, default=3000, help="webhook events to post")
+    parser.add_argument("--donors", type=int, default=4, help="donors giving while Stripe is slow (fault mode)")
     args = parser.parse_args()
     if args.smoke:
-        args.clients, args.seconds, args.events = 2, 1, 200
+        args.clients, args.seconds, args.events, args.donors = 2, 1, 200, 2
     if not shutil.which("wrk"):
         sys.exit("The load benchmark needs wrk: sudo apt-get install wrk (or run .ci/system-deps)")
     database_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/portal_load"
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
     _ensure_database(database_url)
     port = _free_port()
+    sys.path.insert(0, str(ROOT))
+    from stripe_sandbox import SandboxServer  # the benchmark's own Stripe (test mode), as in development
+
+    stripe = SandboxServer(host="127.0.0.1", port=0, webhook_url=None, webhook_secret=WEBHOOK_SECRET).start()
     with tempfile.TemporaryDirectory() as scratch:
-        env = _environment(database_url, redis_url, str(Path(scratch) / "static"))
+        env = _environment(database_url, redis_url, str(Path(scratch) / "static"), stripe.url)
+        if args.smoke:
+            env["STRIPE_DONOR_WAIT_SECONDS"] = "2"  # the smoke run's donors need not wait the full 8 s
         _prepare(env)
-        server = _start_gunicorn(env, port, args.workers)
+        server = _start_gunicorn(env, port, args.workers, args.threads)
         try:
             rows = _measure(port, args, Path(scratch))
+            fault_row, donors = _measure_with_slow_stripe(port, args, stripe)
+            rows.append(fault_row)
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
+            stripe.set_fault("none")
+            stripe.stop()
     _print(rows, args)
+    _print_donors(donors, _pledges(database_url))
 
 
 def _measure(port: int, args: argparse.Namespace, scratch: Path) -> list[tuple[str, dict[str, float]]]:
@@ -265,7 +287,10 @@ def _measure(port: int, args: argparse.Namespace, scratch: Path) -> list[tuple[s
 
 def _print(rows: list[tuple[str, dict[str, float]]], args: argparse.Namespace) -> None:
     bare = rows[0][1]["rps"]
-    print(f"\n{args.clients} concurrent clients, {args.seconds:g} s per page, gunicorn {args.workers} sync workers")
+    print(
+        f"\n{args.clients} concurrent clients, {args.seconds:g} s per page, "
+        f"gunicorn {args.workers} workers x {args.threads} threads (gthread)"
+    )
     print(f"{'page':<32} {'req/s':>9} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, figures in rows:
         print(
@@ -273,6 +298,86 @@ def _print(rows: list[tuple[str, dict[str, float]]], args: argparse.Namespace) -
             f"{figures.get('p50', float('nan')):>8.1f} {figures.get('p99', float('nan')):>8.1f} "
             f"{int(figures['errors']):>7}"
         )
+
+
+# The fault mode: Stripe answers every API request STRIPE_SLOW_SECONDS late while some donors confirm gifts. Each
+# donor's request holds one gunicorn thread until STRIPE_DONOR_WAIT_SECONDS, then is told to try again (503), the
+# pledge kept; the other threads go on serving the directory, measured meanwhile with wrk.
+FAULT_ROW = "directory, Stripe slow"
+
+
+def _measure_with_slow_stripe(port: int, args: argparse.Namespace, stripe) -> tuple:
+    stripe.set_fault("slow", count=10**9, delay=STRIPE_SLOW_SECONDS)
+    stop = threading.Event()
+    answers: list[tuple[int, float]] = []
+    donors = [
+        threading.Thread(target=_donor, args=(port, number, stop, answers), daemon=True)
+        for number in range(args.donors)
+    ]
+    for donor in donors:
+        donor.start()
+    time.sleep(0.5)  # the donors' first requests are waiting on Stripe
+    figures = _wrk(f"http://127.0.0.1:{port}/", clients=args.clients, seconds=args.seconds)
+    stop.set()
+    for donor in donors:
+        donor.join(timeout=STRIPE_SLOW_SECONDS + 30)
+    stripe.set_fault("none")
+    return (f"{FAULT_ROW}, {args.donors} giving", figures), answers
+
+
+def _donor(port: int, number: int, stop: threading.Event, answers: list) -> None:
+    """Confirm gifts one after another as a browser does (review, then the confirmation with its CSRF token)."""
+    base = f"http://127.0.0.1:{port}/donations/give/helping-hands-korea/"
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect)
+    count = 0
+    while not stop.is_set():
+        count += 1
+        gift = {
+            "currency": "USD",
+            "frequency": "once",
+            "amount_choice": "5000",
+            "other_amount": "",
+            "donor_name": "Load Test",
+            "donor_email": f"donor{number}-{count}@example.org",
+        }
+        review = _post(opener, base, gift)[1]
+        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', review))
+        started = time.perf_counter()
+        status, _page = _post(opener, base, {**hidden, "confirm": "1"})
+        answers.append((status, time.perf_counter() - started))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _post(opener, url: str, data: dict) -> tuple[int, str]:
+    try:
+        with opener.open(url, data=urlencode(data).encode(), timeout=120) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _pledges(url: str) -> int:
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    where = {"host": config["HOST"], "port": config["PORT"] or 5432, "user": config["USER"], "dbname": config["NAME"]}
+    with psycopg.connect(**where) as connection:
+        return connection.execute("SELECT count(*) FROM donations_pledge").fetchone()[0]
+
+
+def _print_donors(answers: list[tuple[int, float]], pledges: int) -> None:
+    told = sum(status == 503 for status, _wait in answers)
+    longest = max((wait for _status, wait in answers), default=0.0)
+    print(
+        f"\nStripe slow: every API request answered {STRIPE_SLOW_SECONDS} s late (the last row).\n"
+        f"donors while Stripe was slow: {len(answers)} gifts confirmed, {told} told to try again, "
+        f"{len(answers) - told} other answers, {pledges} pledges kept; longest wait {longest:.1f} s"
+    )
 
 
 if __name__ == "__main__":

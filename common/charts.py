@@ -81,3 +81,116 @@ def bar_chart(points: list[tuple[str, int]], *, width: int = 640, height: int = 
     return BarChart(
         width=width, height=height, left=left, right=width - right, baseline=baseline, bars=bars, ticks=ticks
     )
+
+
+# Line charts on a true time scale: x is proportional to the year, so 2011, 2013 and 2017 are not spaced evenly.
+MARKERS = ("circle", "square", "diamond")  # told apart by shape and dash, not by colour alone
+DASHES = ("", "6 4", "2 3")
+
+
+@dataclass(frozen=True)
+class Point:
+    year: int
+    value: int
+    x: float
+    y: float
+
+    @property
+    def box_x(self) -> float:  # a square marker's corner
+        return round(self.x - 5, 1)
+
+    @property
+    def box_y(self) -> float:
+        return round(self.y - 5, 1)
+
+    @property
+    def value_y(self) -> float:
+        return round(self.y - 10, 1)
+
+    @property
+    def value_below_y(self) -> float:
+        return round(self.y + 20, 1)
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    points: list[Point]
+    marker: str
+    dash: str
+    index: int
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{'M' if i == 0 else 'L'}{p.x},{p.y}" for i, p in enumerate(self.points))
+
+
+@dataclass(frozen=True)
+class YearTick:
+    year: int
+    x: float
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    baseline: float
+    lines: list[Line]
+    ticks: list[Tick]
+    years: list[YearTick]
+
+    @property
+    def tick_label_x(self) -> int:
+        return self.left - 8
+
+    @property
+    def label_y(self) -> float:
+        return self.baseline + 20
+
+    @property
+    def year_tick_end(self) -> float:
+        return self.baseline + 4
+
+
+def line_chart(series: list[tuple[str, list[tuple[int, int]]]], *, width: int = 640, height: int = 320) -> LineChart:
+    """One line per (label, [(year, value), ...]) series, each measure apart; the years on a true scale (every year
+    between the first and last has its tick), the value axis from zero."""
+    left, top, bottom, right = 64, 16, 40, 24
+    plot_width, plot_height = width - left - right, height - top - bottom
+    years = [year for _, points in series for year, _ in points]
+    values = [value for _, points in series for _, value in points]
+    first, last = (min(years), max(years)) if years else (0, 1)
+    span = max(last - first, 1)
+    step = _nice_step(max(values, default=0))
+    axis_max = step * -(-max(values, default=1) // step) or step
+    baseline = top + plot_height
+
+    def x_of(year: int) -> float:
+        return round(left + (year - first) / span * plot_width, 1) if last > first else left + plot_width / 2
+
+    def y_of(value: int) -> float:
+        return round(baseline - value / axis_max * plot_height, 1)
+
+    lines = [
+        Line(
+            label=label,
+            points=[Point(year, value, x_of(year), y_of(value)) for year, value in sorted(points)],
+            marker=MARKERS[index % len(MARKERS)],
+            dash=DASHES[index % len(DASHES)],
+            index=index,
+        )
+        for index, (label, points) in enumerate(series)
+    ]
+    return LineChart(
+        width=width,
+        height=height,
+        left=left,
+        right=width - right,
+        baseline=baseline,
+        lines=lines,
+        ticks=[Tick(value=value, y=y_of(value)) for value in range(0, axis_max + 1, step)],
+        years=[YearTick(year=year, x=x_of(year)) for year in range(first, last + 1)] if years else [],
+    )

@@ -8,9 +8,13 @@ What is never cached: a visitor with a session or messages (a donor back from Ch
 method but GET/HEAD, any answer but 200, and any response that set a cookie or used a CSRF token (a page that
 needs one is per visitor; the public pages carry none). Writes that change what the pages show bump the version
 (`public_pages_changed`), so the next request renders afresh; old entries simply expire.
+
+When the cache cannot be reached (Redis down) the pages are rendered for every request, as if nothing were cached.
 """
 
+import contextlib
 import hashlib
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,6 +24,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import get_language
 
+from common.cache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 VERSION_KEY = "public-pages:version"
 TIMEOUT_SECONDS = 600
 
@@ -32,9 +39,12 @@ def public_page(view: Callable) -> Callable:
 
 def _bump() -> None:
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (or evicted): any new value invalidates what was cached
-        cache.set(VERSION_KEY, 1, timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no version yet (or evicted): any new value invalidates what was cached
+            cache.set(VERSION_KEY, 1, timeout=None)
+    except CACHE_ERRORS as exc:  # the write itself goes on; what was cached expires within TIMEOUT_SECONDS
+        logger.warning("page cache: version not bumped, the cache is unreachable (%s)", type(exc).__name__)
 
 
 def public_pages_changed(**_signal_arguments) -> None:
@@ -64,8 +74,12 @@ class PublicPageCacheMiddleware(MiddlewareMixin):
             return None
         if not _anonymous_without_state(request):
             return None
-        request._public_page_key = _key(request)
-        cached = cache.get(request._public_page_key)
+        try:
+            request._public_page_key = _key(request)
+            cached = cache.get(request._public_page_key)
+        except CACHE_ERRORS:
+            request._public_page_key = None
+            return None  # render the page
         if cached is None:
             return None
         content, content_type = cached
@@ -76,7 +90,8 @@ class PublicPageCacheMiddleware(MiddlewareMixin):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         key = getattr(request, "_public_page_key", None)
         if key and self._storable(request, response):
-            cache.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT_SECONDS)
+            with contextlib.suppress(*CACHE_ERRORS):  # served, not kept
+                cache.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT_SECONDS)
         return response
 
     @staticmethod

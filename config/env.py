@@ -4,6 +4,7 @@ Each raises ImproperlyConfigured on a value it cannot read, so a typo in a
 deployment fails at start-up instead of silently falling back to a default.
 """
 
+import json
 import os
 from decimal import Decimal, InvalidOperation
 
@@ -67,3 +68,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object (for example a storage's options); {} when unset."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f'{name} must be a JSON object such as {{"bucket_name": "..."}}; got {raw!r}'
+        ) from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object such as {{"bucket_name": "..."}}; got {raw!r}')
+    return value

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from common.test_mode import SANDBOX_WEBHOOK_SECRET
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import env_bool, env_decimal, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -149,6 +149,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            # A Redis that is down or unreachable costs a request at most these seconds per cache call, never a
+            # hang: pages are then rendered without the cache and the rate limits refuse (common.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -188,8 +191,18 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# Photos of organizations' updates: never under MEDIA_ROOT (which a web server may serve), only through the views
+# that check an update is published, or that the visitor is its organization's member or staff.
+PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media")))
+# Uploads (organizations' logos) go through Django's storage API only: on one machine, or several sharing a disk,
+# files under MEDIA_ROOT, served by config.views.media; S3-compatible storage is a setting, e.g.
+# DJANGO_MEDIA_STORAGE=storages.backends.s3.S3Storage (pip install django-storages[s3]) with
+# DJANGO_MEDIA_STORAGE_OPTIONS='{"bucket_name": "portal-media", "endpoint_url": "https://s3.example.org"}'.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("DJANGO_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json_object("DJANGO_MEDIA_STORAGE_OPTIONS"),
+    },
     "staticfiles": {
         # Compressed, content-hashed names in production; plain names while developing and testing,
         # so no collectstatic is needed before a test run.
@@ -273,6 +286,10 @@ STRIPE_TIMEOUT_SECONDS = env_int(
     "STRIPE_TIMEOUT_SECONDS", 8, minimum=1, maximum=25
 )  # well under gunicorn's 30 s worker timeout
 STRIPE_MAX_NETWORK_RETRIES = min(env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0), 2)
+# The longest a donor's request (the Give form's confirmation, the return pages, stopping a monthly gift) waits on
+# Stripe, every try and back-off included: then the donor is told to try again, the pledge kept. A slow Stripe so
+# holds one worker thread at most this long, never the 25 s that three full tries would take.
+STRIPE_DONOR_WAIT_SECONDS = env_int("STRIPE_DONOR_WAIT_SECONDS", 8, minimum=1, maximum=25)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_FEE_PERCENT = env_decimal(
     "STRIPE_FEE_PERCENT", "2.9", minimum="0", maximum="20"

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -8,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from config import views
+from donations import views as donation_views
 from orgs.sitemaps import SITEMAPS
 
 # admin.site is accounts.admin_site.PortalAdminSite (config.apps.PortalAdminConfig): password and second factor.
@@ -25,7 +25,14 @@ urlpatterns = [
     path("donations/", include("donations.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("accounts.urls")),
+    # A program's page shows the portal's own gifts toward its goals, so donations serves it (see its view).
+    path(
+        "organizations/<slug:slug>/programs/<slug:program_slug>/",
+        donation_views.program,
+        name="program",
+    ),
     path("", include("orgs.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if not settings.MEDIA_URL.startswith(("http://", "https://", "//")):
+    # Uploads stored on this machine, in development and production alike (config.views.media).
+    urlpatterns.insert(0, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.media, name="media"))

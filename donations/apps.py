@@ -16,3 +16,17 @@ class DonationsConfig(AppConfig):
         audit_register(Pledge, include_fields=["status", "stripe_mismatch"])
         audit_register(Refund)
         audit_register(Dispute)
+
+        self._connect_page_cache()
+
+    def _connect_page_cache(self) -> None:
+        """A program's public page shows the portal's own progress toward its goals: a payment, refund or dispute
+        written makes the cached public pages stale (common.pagecache), as orgs' writes do. For the cache only."""
+        from django.db.models.signals import post_delete, post_save
+
+        from common.pagecache import public_pages_changed
+
+        for name in ("Payment", "Refund", "Dispute"):
+            model = self.get_model(name)
+            post_save.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-save-{name}")
+            post_delete.connect(public_pages_changed, sender=model, dispatch_uid=f"pagecache-del-{name}")

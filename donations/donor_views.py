@@ -1,5 +1,5 @@
 """The donor's own page, without an account: `/donations/mine/`. Thin views over donations.services.donor_*,
-donations.services.erasure and donations.selectors.
+donations.services.erasure and donations.donor_selectors.
 
 A donor asks for a link with their email; the answer never says whether the address gave. The link opens a
 session (the link's row, not the email, is kept in the session) for SESSION_MAX_AGE.
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import ratelimit
 from common.client import client_ip
 from common.money import AmountError, parse_amount
-from donations import selectors
+from donations import donor_selectors as selectors
 from donations import stripe_gateway as gateway
 from donations.forms import DonorEmailForm
 from donations.models import Pledge, PledgeTransition

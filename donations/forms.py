@@ -20,7 +20,7 @@ from common.money import (
 )
 from donations.models import Frequency, Pledge
 from donations.services.pledges import GiftDetails
-from orgs.models import Organization
+from orgs.models import Organization, Program, UnitCost
 
 OTHER = "other"
 SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -75,6 +75,7 @@ class GiveForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     share_identity = forms.BooleanField(required=False)
+    wants_updates = forms.BooleanField(required=False)
     dedication = forms.CharField(
         label=_("Dedication (optional)"),
         required=False,
@@ -92,6 +93,7 @@ class GiveForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, currency_code: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.unit_costs: list[UnitCost] = []
         self.organization = organization
         self.currency_code = gift_currency(organization, self.data.get("currency") if self.is_bound else currency_code)
         cur = currency(self.currency_code)
@@ -102,6 +104,7 @@ class GiveForm(forms.Form):
             (str(amount), format_money(amount, cur.code)) for amount in cur.suggested
         ] + [(OTHER, _("Other amount"))]
         self.fields["amount_choice"].initial = str(cur.suggested[1])
+        self._add_unit_costs(cur.code, cur.suggested)
         self.fields["program"].choices = [("", _("Where most needed"))] + [
             (str(program.pk), program.local_name) for program in organization.programs.all() if program.active
         ]
@@ -111,6 +114,11 @@ class GiveForm(forms.Form):
         self.fields["share_identity"].help_text = _(
             "Unticked, %(org)s sees your gift as “Anonymous”, with no name or email."
         ) % {"org": escape(organization.local_name)}  # help text is rendered unescaped by crispy
+        self.fields["wants_updates"].label = _("Email me %(org)s's updates") % {"org": organization.local_name}
+        self.fields["wants_updates"].help_text = _(
+            "Published updates only, sent by the portal: %(org)s never learns who you are. Each email has a link "
+            "to stop them."
+        ) % {"org": escape(organization.local_name)}
         self.fields["cover_fee"].help_text = _(
             "So that %(org)s receives your whole gift. You will see the exact amount before you pay. "
             "The portal takes no tip."
@@ -119,6 +127,57 @@ class GiveForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.notice = ""  # a word above the form that is not an error (after switching currency)
+
+    def _add_unit_costs(self, code: str, suggested: tuple[int, ...]) -> None:
+        """Put each approved statement of what an amount does (the organization's own words) beside the suggested
+        amount nearest to it; `unit_costs` lists them for the attribution under the amounts."""
+        statements = getattr(self.organization, "approved_unit_costs", None)
+        if statements is None:
+            statements = (
+                UnitCost.objects.approved().filter(organization=self.organization).select_related("source", "program")
+            )
+        statements = sorted((s for s in statements if s.currency == code), key=lambda s: s.amount)
+        beside: dict[int, list[UnitCost]] = {}
+        for statement in statements:
+            nearest = min(suggested, key=lambda amount: (abs(amount - statement.amount), amount))
+            beside.setdefault(nearest, []).append(statement)
+        if not beside:
+            return
+        self.unit_costs = statements
+        choices = []
+        for value, label in self.fields["amount_choice"].choices:
+            said = beside.get(int(value)) if value != OTHER else None
+            if said:
+                words = "; ".join(f"{s.display_amount}: “{s.local_statement}”" for s in said)
+                label = _("%(amount)s (%(org)s says: %(words)s)") % {
+                    "amount": label,
+                    "org": self.organization.local_name,
+                    "words": words,
+                }
+            choices.append((value, label))
+        self.fields["amount_choice"].choices = choices
+
+    @classmethod
+    def prefilled(cls, query, *, organization: Organization, program: Program | None = None) -> "GiveForm":
+        """The blank form, set from a link (the thank-you page's "make it monthly", a program's page): frequency,
+        amount, currency and program where they are valid; anything else is ignored."""
+        form = cls(organization=organization, currency_code=query.get("currency"))
+        initial: dict[str, str] = {}
+        if query.get("frequency") in Frequency.values:
+            initial["frequency"] = query["frequency"]
+        try:
+            amount = parse_amount(query.get("amount", ""), form.currency_code)
+        except AmountError:
+            amount = None
+        if amount is not None:
+            suggested = amount in currency(form.currency_code).suggested
+            initial["amount_choice"] = str(amount) if suggested else OTHER
+            initial["other_amount"] = "" if suggested else input_value(amount, form.currency_code)
+        wanted = str(program.pk) if program else query.get("program", "")
+        if any(value == wanted for value, _label in form.fields["program"].choices if value):
+            initial["program"] = wanted
+        form.initial.update(initial)
+        return form
 
     def clean_currency(self) -> str:
         code = self.cleaned_data["currency"].upper()
@@ -202,6 +261,7 @@ class GiveForm(forms.Form):
             dedication=data.get("dedication", "").strip(),
             submission_key=data["submission_key"],
             language=language,
+            wants_updates=bool(data.get("wants_updates")),
         )
 
     @classmethod
@@ -217,6 +277,7 @@ class GiveForm(forms.Form):
         initial.update(
             currency=code,
             share_identity=bool(data.get("share_identity")),
+            wants_updates=bool(data.get("wants_updates")),
             cover_fee=bool(data.get("cover_fee")),
             amount_choice=OTHER if typed else str(currency(code).suggested[1]),
             other_amount=typed,
@@ -242,6 +303,7 @@ class GiveForm(forms.Form):
             "donor_name": pledge.donor_name,
             "donor_email": pledge.donor_email,
             "share_identity": pledge.share_identity,
+            "wants_updates": pledge.wants_updates,
             "dedication": pledge.dedication,
         }
 

@@ -83,6 +83,11 @@ class Pledge(models.Model):
     donor_name = models.CharField(_("donor name"), max_length=200)
     donor_email = models.EmailField(_("donor email"))
     share_identity = models.BooleanField(_("donor shares name and email with the organization"), default=False)
+    wants_updates = models.BooleanField(
+        _("donor asked for the organization's updates by email"),
+        default=False,
+        help_text=_("Sent by the portal; the organization never learns who asked."),
+    )
     dedication = models.CharField(_("dedication"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=PledgeStatus.choices, default=PledgeStatus.PENDING, db_index=True
@@ -504,3 +509,37 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+class UpdateMailing(models.Model):
+    """A published update's emails were queued (once: the row is unique per update)."""
+
+    update = models.OneToOneField("orgs.Update", on_delete=models.CASCADE, related_name="+", verbose_name=_("update"))
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("update mailing")
+        verbose_name_plural = _("update mailings")
+
+    def __str__(self) -> str:
+        return str(self.update_id)
+
+
+class UpdateEmail(models.Model):
+    """One published update to one donor who asked for it: sent once (sent_at), whatever runs twice."""
+
+    update = models.ForeignKey("orgs.Update", on_delete=models.CASCADE, related_name="+", verbose_name=_("update"))
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="update_emails", verbose_name=_("latest pledge asking")
+    )
+    donor_email = models.EmailField(_("donor email"))
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("update email")
+        verbose_name_plural = _("update emails")
+        constraints = [models.UniqueConstraint(fields=["update", "donor_email"], name="update_email_once_per_donor")]
+
+    def __str__(self) -> str:
+        return f"{self.update_id}:{self.pk}"

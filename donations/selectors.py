@@ -1,174 +1,118 @@
-"""Reads for the donor's own page (`/donations/mine/`): their gifts, receipts and annual statements.
+"""Reads about the portal's own gifts for donors' pages: a program's progress toward its goals, what to do next."""
 
-Everything here is found by the donor's email (case-insensitive) among pledges whose identity is not erased; a
-donor never sees another address's gifts.
-"""
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
 
-from django.db.models import Prefetch, Q
-from django.utils.translation import gettext_lazy as _
-
-from common.money import format_money
-from donations.models import Dispute, Frequency, Payment, Pledge, PledgeStatus, Refund
-
-S = PledgeStatus
+from common.links import portal_url
+from common.money import format_money, input_value
+from donations.models import Dispute, Frequency, Payment, Pledge, Refund
+from orgs import selectors as directory
+from orgs.models import Program
 
 
-def donor_pledges(email: str):
-    """The donor's pledges that are gifts (paid at least once, or a monthly gift that ran), newest first."""
-    if not email:
-        return Pledge.objects.none()
-    completed = Q(payments__isnull=False) | Q(status__in=(S.ACTIVE, S.PAST_DUE, S.CANCELED))
-    return (
-        Pledge.objects.filter(donor_email__iexact=email, identity_erased_at__isnull=True)
-        .filter(completed)
-        .distinct()
-        .select_related("organization", "program")
+@dataclass(frozen=True)
+class GoalProgress:
+    """Progress toward one currency's goal: what the portal's payments brought, refunds and lost disputes out."""
+
+    currency: str
+    goal: int
+    received: int
+    gifts: int
+
+    @property
+    def percent(self) -> int:
+        """Whole percent reached, at most 100 (for the bar); the amounts say the rest."""
+        return min(100, self.received * 100 // self.goal)
+
+    @property
+    def goal_display(self) -> str:
+        return format_money(self.goal, self.currency)
+
+    @property
+    def received_display(self) -> str:
+        return format_money(self.received, self.currency)
+
+
+def _per_payment_totals(model, **filters) -> Subquery:
+    rows = model.objects.filter(payment=OuterRef("pk"), **filters).values("payment").annotate(total=Sum("amount"))
+    return Subquery(rows.values("total"))
+
+
+def program_received(*, program: Program) -> dict[str, tuple[int, int]]:
+    """Per currency: (received, gifts) from the portal's own payments to this program. Each payment counts what is
+    left of it after its counted refunds and lost disputes (never below zero); a payment with nothing left is not a
+    gift. Open disputes still count: the money is in question, not gone. One query; currencies never mixed."""
+    refunded = _per_payment_totals(Refund, status__in=Refund.COUNTED)
+    lost = _per_payment_totals(Dispute, status=Dispute.Status.LOST)
+    payments = (
+        Payment.objects.filter(pledge__program=program)
+        .annotate(kept=Greatest(Value(0), F("amount") - Coalesce(refunded, 0) - Coalesce(lost, 0)))
+        .values("currency")
+        .annotate(received=Sum("kept"), gifts=Count("id", filter=Q(kept__gt=0)))
+        .order_by("currency")
     )
+    return {row["currency"]: (row["received"] or 0, row["gifts"]) for row in payments}
 
 
-def donor_pledge(email: str, reference: str) -> Pledge | None:
-    return donor_pledges(email).filter(reference=reference).first()
-
-
-@dataclass
-class PaymentLine:
-    payment: Payment
-    refunded: int
-    disputed: bool
-
-    @property
-    def net(self) -> int:
-        return self.payment.amount - self.refunded
-
-    @property
-    def display_refunded(self) -> str:
-        return format_money(self.refunded, self.payment.currency)
-
-    @property
-    def display_net(self) -> str:
-        return format_money(self.net, self.payment.currency)
-
-
-@dataclass
-class Gift:
-    pledge: Pledge
-    payments: list[PaymentLine]
-    status: str  # a key of GIFT_STATUS
-    open_dispute: bool
-
-    @property
-    def status_label(self) -> str:
-        return str(GIFT_STATUS[self.status])
-
-
-GIFT_STATUS = {
-    "paid": _("paid"),
-    "partly_refunded": _("partly refunded"),
-    "refunded": _("refunded"),
-    "disputed": _("disputed"),
-    "monthly_active": _("monthly: active"),
-    "monthly_paused": _("monthly: paused"),
-    "monthly_past_due": _("monthly: past due"),
-    "monthly_stopped": _("monthly: stopped"),
-    "processing": _("processing"),
-}
-
-
-def _status(pledge: Pledge, lines: list[PaymentLine]) -> str:
-    if any(line.disputed for line in lines):
-        return "disputed"
-    if pledge.frequency == Frequency.MONTHLY:
-        if pledge.status == S.CANCELED:
-            return "monthly_stopped"
-        if pledge.status == S.PAST_DUE:
-            return "monthly_past_due"
-        return "monthly_paused" if pledge.is_paused else "monthly_active"
-    paid = sum(line.payment.amount for line in lines)
-    refunded = sum(line.refunded for line in lines)
-    if lines and refunded >= paid:
-        return "refunded"
-    if refunded:
-        return "partly_refunded"
-    return "paid" if lines else "processing"
-
-
-def _payments_prefetch() -> Prefetch:
-    refunds = Prefetch("refunds", queryset=Refund.objects.counted(), to_attr="counted_refunds")
-    disputes = Prefetch("disputes", queryset=Dispute.objects.all(), to_attr="all_disputes")
-    return Prefetch(
-        "payments", queryset=Payment.objects.order_by("paid_at").prefetch_related(refunds, disputes), to_attr="paid"
-    )
-
-
-def _lines(pledge: Pledge) -> list[PaymentLine]:
+def program_progress(*, program: Program) -> list[GoalProgress]:
+    """One row per currency the program has a goal in (program.goals should be prefetched)."""
+    goals = list(program.goals.all())
+    if not goals:
+        return []
+    received = program_received(program=program)
     return [
-        PaymentLine(
-            payment=payment,
-            refunded=sum(r.amount for r in payment.counted_refunds),
-            disputed=any(d.is_open or d.status == Dispute.Status.LOST for d in payment.all_disputes),
+        GoalProgress(
+            currency=goal.currency,
+            goal=goal.amount,
+            received=received.get(goal.currency, (0, 0))[0],
+            gifts=received.get(goal.currency, (0, 0))[1],
         )
-        for payment in pledge.paid
+        for goal in goals
     ]
 
 
-def donor_gifts(email: str) -> list[Gift]:
-    """Each of the donor's gifts with its payments (refunded amounts, disputes) and its status for the donor."""
-    gifts = []
-    for pledge in donor_pledges(email).prefetch_related(_payments_prefetch()):
-        lines = _lines(pledge)
-        open_dispute = any(d.is_open for line in lines for d in line.payment.all_disputes)
-        gifts.append(Gift(pledge=pledge, payments=lines, status=_status(pledge, lines), open_dispute=open_dispute))
-    return gifts
+@dataclass(frozen=True)
+class AfterGift:
+    """What the thank-you page offers next: make it monthly, share, other organizations on the same cause."""
+
+    monthly_url: str | None
+    share_url: str
+    share_links: list[tuple[str, str]]
+    others: list
 
 
-def donor_payment(email: str, payment_id: int) -> Payment | None:
-    """One of the donor's payments (for its receipt)."""
-    return (
-        Payment.objects.filter(pk=payment_id, pledge__in=donor_pledges(email))
-        .select_related("pledge__organization", "pledge__program")
-        .first()
+def _share_links(url: str, text: str) -> list[tuple[str, str]]:
+    """Plain links (no scripts, no trackers): the browser opens the service's own share page, if the donor wants."""
+    quoted_url, quoted_text = quote(url, safe=""), quote(text, safe="")
+    return [
+        (_("Email"), f"mailto:?subject={quoted_text}&body={quoted_url}"),
+        ("X", f"https://x.com/intent/post?url={quoted_url}&text={quoted_text}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quoted_url}"),
+        ("LINE", f"https://social-plugins.line.me/lineit/share?url={quoted_url}"),
+    ]
+
+
+def after_gift(*, pledge: Pledge) -> AfterGift:
+    organization = pledge.organization
+    page = pledge.program.get_absolute_url() if pledge.program else organization.get_absolute_url()
+    share_url = portal_url(page)  # the portal's public address, whichever host the donor came back through
+    monthly_url = None
+    if not pledge.is_monthly:
+        query = {"frequency": Frequency.MONTHLY, "amount": input_value(pledge.gift_amount, pledge.currency)}
+        query["currency"] = pledge.currency
+        if pledge.program:
+            query["program"] = str(pledge.program.pk)
+        monthly_url = f"{page}?{urlencode(query)}#give"
+    causes = list(organization.causes.all())
+    if pledge.program and pledge.program.cause:
+        causes.append(pledge.program.cause)
+    return AfterGift(
+        monthly_url=monthly_url,
+        share_url=share_url,
+        share_links=_share_links(share_url, organization.local_name),
+        others=directory.organizations_on_causes(causes=causes, exclude=organization) if causes else [],
     )
-
-
-@dataclass
-class Statement:
-    year: int
-    organization: object
-    lines: list[PaymentLine] = field(default_factory=list)
-
-    @property
-    def totals(self) -> list[str]:
-        """Net received per currency (never added across currencies), in currency order."""
-        sums: dict[str, int] = defaultdict(int)
-        for line in self.lines:
-            sums[line.payment.currency] += line.net
-        return [format_money(amount, code) for code, amount in sorted(sums.items())]
-
-    @property
-    def legal_name(self) -> str:
-        return getattr(self.organization, "legal_name", "") or ""
-
-    @property
-    def registration_number(self) -> str:
-        return getattr(self.organization, "registration_number", "") or ""
-
-
-def donor_statements(email: str) -> list[Statement]:
-    """One statement per year and organization with money received, newest year first."""
-    found: dict[tuple[int, int], Statement] = {}
-    for gift in donor_gifts(email):
-        for line in gift.payments:
-            year = line.payment.paid_at.year
-            key = (year, gift.pledge.organization_id)
-            statement = found.setdefault(key, Statement(year=year, organization=gift.pledge.organization))
-            statement.lines.append(line)
-    for statement in found.values():
-        statement.lines.sort(key=lambda line: line.payment.paid_at)
-    return sorted(found.values(), key=lambda s: (-s.year, s.organization.name))
-
-
-def donor_statement(email: str, year: int, slug: str) -> Statement | None:
-    return next((s for s in donor_statements(email) if s.year == year and s.organization.slug == slug), None)

@@ -1,14 +1,19 @@
 """The only module that imports `stripe`. It speaks the portal's types and errors.
 
-Every call goes through one StripeClient with a short timeout and at most two network retries.
+Every call goes through one StripeClient with a short timeout and at most two network retries. On the donor's path
+(`with deadline(...)`, see donations.views) every call, retries included, also ends by one shared deadline, so a slow
+Stripe never holds a web worker's thread longer than STRIPE_DONOR_WAIT_SECONDS.
 With no STRIPE_SECRET_KEY set, the client talks to the local sandbox at STRIPE_API_BASE (test mode).
 Every create call carries an idempotency key that the caller derives from the portal's own ids.
 """
 
+import contextvars
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -344,13 +349,71 @@ class Event:
         )
 
 
+# When the current request must be done with Stripe (time.monotonic()); None: only each try's timeout applies.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("stripe_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every Stripe call inside ends within `seconds` from now, retries and their back-off included (the one that
+    is cut short raises StripeUnavailable). Nested deadlines keep the earlier one."""
+    end = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(end if outer is None else min(outer, end))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining() -> float | None:
+    end = _deadline.get()
+    return None if end is None else end - time.monotonic()
+
+
+class _BoundedRequestsClient(stripe.RequestsClient):
+    """The SDK's requests client whose tries never outlast the current deadline: each try's timeout is cut to the
+    time left, and no retry starts (nor sleeps its back-off) past it. The deadline is per thread (a context
+    variable), so one client serves every thread of a gthread worker."""
+
+    def __init__(self, timeout: float):
+        super().__init__(timeout=timeout)
+        self._configured_timeout = timeout
+
+    @property
+    def _timeout(self) -> float:
+        left = _remaining()
+        return self._configured_timeout if left is None else max(0.05, min(self._configured_timeout, left))
+
+    @_timeout.setter
+    def _timeout(self, value: float) -> None:
+        self._configured_timeout = value
+
+    def request(self, method, url, headers, post_data=None):
+        left = _remaining()
+        if left is not None and left <= 0:
+            raise stripe.APIConnectionError("Stripe did not answer within the deadline.", should_retry=False)
+        return super().request(method, url, headers, post_data)
+
+    def _should_retry(self, response, api_connection_error, num_retries, max_network_retries):
+        left = _remaining()
+        if left is not None and left <= self._sleep_time_seconds(num_retries + 1):
+            return False  # no time for the back-off and another try
+        return super()._should_retry(response, api_connection_error, num_retries, max_network_retries)
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        seconds = super()._sleep_time_seconds(num_retries)
+        left = _remaining()
+        return seconds if left is None else max(0.0, min(seconds, left))
+
+
 @lru_cache(maxsize=1)
 def _client_for(api_key: str, api_base: str, timeout: int, retries: int) -> stripe.StripeClient:
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": api_base} if api_base else None,
         max_network_retries=retries,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=_BoundedRequestsClient(timeout=timeout),
     )
 
 

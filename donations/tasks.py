@@ -28,10 +28,12 @@ from donations.models import (
     PledgeStatus,
     PledgeTransition,
     Refund,
+    UpdateEmail,
 )
 
 logger = logging.getLogger(__name__)
 STOP_SALT = "donations.stop-monthly"
+UPDATES_SALT = "donations.stop-updates"
 # The status changes the donor hears about, and the email (templates/emails/<name>.txt, <name>_subject.txt) for each.
 STATUS_NOTICES = {
     PledgeStatus.CANCELED: "monthly_stopped",
@@ -47,6 +49,17 @@ def stop_token(reference: str) -> str:
 def stop_token_reference(token: str) -> str | None:
     try:
         return signing.loads(token, salt=STOP_SALT).get("pledge")
+    except (signing.BadSignature, AttributeError):
+        return None
+
+
+def updates_token(reference: str) -> str:
+    return signing.dumps({"pledge": reference}, salt=UPDATES_SALT)
+
+
+def updates_token_reference(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=UPDATES_SALT).get("pledge")
     except (signing.BadSignature, AttributeError):
         return None
 
@@ -223,4 +236,36 @@ def send_dispute_notice(dispute_id: int) -> bool:
             send_mail(subject, body, None, recipients)
         Dispute.objects.filter(pk=dispute.pk).update(staff_notified_at=timezone.now())
     logger.info("staff told of dispute %s (%d recipients)", dispute.stripe_dispute_id, len(recipients))
+    return True
+
+
+@task()
+def send_update_email(update_email_id: int) -> bool:
+    """Email one published update to one donor who asked for it: once (sent_at guards), plain text (nothing to
+    track a reader), with the link to stop updates; nothing if the donor stopped them since it was queued."""
+    with transaction.atomic():
+        row = (
+            UpdateEmail.objects.select_for_update(of=("self",))
+            .select_related("pledge__organization", "update")
+            .filter(pk=update_email_id, sent_at__isnull=True)
+            .first()
+        )
+        if row is None:
+            return False
+        pledge = row.pledge
+        still_asking = Pledge.objects.filter(
+            organization_id=pledge.organization_id, donor_email__iexact=row.donor_email, wants_updates=True
+        ).exists()
+        if not still_asking:
+            return False
+        stop_url = portal_url(reverse("donations:stop_updates", kwargs={"token": updates_token(pledge.reference)}))
+        profile_url = portal_url(pledge.organization.get_absolute_url())
+        context = {"update": row.update, "stop_url": stop_url, "profile_url": profile_url}
+        with translation.override(pledge.language or "en"):
+            context["organization"] = pledge.organization
+            subject = render_to_string("emails/update_subject.txt", context).strip()
+            body = render_to_string("emails/update.txt", context)
+        send_mail(subject, body, None, [row.donor_email])
+        UpdateEmail.objects.filter(pk=row.pk).update(sent_at=timezone.now())
+    logger.info("update %s emailed (%s)", row.update_id, row.pk)
     return True

@@ -10,6 +10,7 @@ urlpatterns = [
     path("thanks/", views.thanks, name="thanks"),
     path("cancelled/<str:reference>/", views.cancelled, name="cancelled"),
     path("monthly/stop/<str:token>/", views.stop_monthly, name="stop_monthly"),
+    path("updates/stop/<str:token>/", views.stop_updates, name="stop_updates"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("mine/", donor_views.mine, name="mine"),
     path("mine/sent/", donor_views.mine_sent, name="mine_sent"),

@@ -1,5 +1,6 @@
 """The donor's side of giving: thin views over donations.services."""
 
+import functools
 import logging
 import uuid
 
@@ -16,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common import ratelimit
 from common.client import client_ip
 from common.money import format_money
+from common.pagecache import public_page
+from donations import selectors
 from donations import stripe_gateway as gateway
 from donations.forms import GiveForm
 from donations.models import Pledge, PledgeStatus, PledgeTransition
@@ -27,13 +30,28 @@ from donations.services.pledges import (
     pledge_start,
     pledge_stop_monthly,
 )
-from donations.tasks import stop_token_reference
+from donations.services.updates import updates_unsubscribe
+from donations.tasks import stop_token_reference, updates_token_reference
+from orgs import selectors as directory
 from orgs.models import Organization
+from orgs.updates.selectors import update_list_published
 
 logger = logging.getLogger(__name__)
 MY_PLEDGES = "my_pledges"
 RETRY_SALT = "donations.retry-checkout"
 RETRY_MAX_AGE = 24 * 3600
+
+
+def _bounded_wait_on_stripe(view):
+    """A donor's request waits on Stripe at most STRIPE_DONOR_WAIT_SECONDS in all (then "try again", the pledge
+    kept): a slow Stripe never ties up the worker thread that serves everyone else."""
+
+    @functools.wraps(view)
+    def bounded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with gateway.deadline(settings.STRIPE_DONOR_WAIT_SECONDS):
+            return view(request, *args, **kwargs)
+
+    return bounded
 
 
 def _remember(request: HttpRequest, pledge: Pledge) -> None:
@@ -84,7 +102,13 @@ def _resent(request: HttpRequest, organization: Organization) -> GiveForm:
 
 
 def _too_many(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again."""
+    """Refused by a rate limit: nothing saved, the form kept as typed, and when to try again. When the limiter's
+    cache cannot be reached, the brakes fail closed: giving pauses for a moment (503), the form kept the same way."""
+    if not ratelimit.reachable():
+        context = {"organization": organization, "give_form": _resent(request, organization)}
+        response = render(request, "donations/paused.html", context, status=503)
+        response["Retry-After"] = "60"
+        return response
     wait = ratelimit.retry_after()
     context = {"organization": organization, "give_form": _resent(request, organization), "minutes": -(-wait // 60)}
     response = render(request, "donations/too_many.html", context, status=429)
@@ -114,6 +138,7 @@ def _with_submission_key(request: HttpRequest):
 # its steps before the confirmation (review, "Change something", a currency switch) write nothing. The review page
 # carries the token, and the confirmation, which starts a pledge, is checked as strictly as any other POST.
 @csrf_exempt
+@_bounded_wait_on_stripe
 def give(request: HttpRequest, slug: str) -> HttpResponse:
     return (_give_confirmed if "confirm" in request.POST else _give)(request, slug)
 
@@ -161,6 +186,7 @@ _give_confirmed = csrf_protect(_give)
 
 
 @require_POST
+@_bounded_wait_on_stripe
 def retry(request: HttpRequest, reference: str) -> HttpResponse:
     """Try Checkout again for a pledge whose first try failed; the same idempotency key gives one session."""
     try:
@@ -174,8 +200,30 @@ def retry(request: HttpRequest, reference: str) -> HttpResponse:
     return _checkout_or_retry(request, pledge)
 
 
+@public_page
+def program(request: HttpRequest, slug: str, program_slug: str) -> HttpResponse:
+    """A program's page: what it does, where, its goals with the portal's own progress, and the Give form set to it.
+
+    Served by donations, not orgs, because the progress counts the portal's payments (orgs never imports donations);
+    its address sits beside the profile's in config/urls.py."""
+    item = directory.program_detail(slug=slug, program_slug=program_slug, include_unpublished=request.user.is_staff)
+    progress = selectors.program_progress(program=item)
+    return render(
+        request,
+        "donations/program.html",
+        {
+            "program": item,
+            "organization": item.organization,
+            "progress": progress,
+            "program_outcomes": [o for o in item.organization.published_outcomes if o.program_id == item.pk],
+            "updates": update_list_published(organization=item.organization, program=item),
+        },
+    )
+
+
 @require_GET
 @never_cache
+@_bounded_wait_on_stripe
 def thanks(request: HttpRequest) -> HttpResponse:
     """Stripe's success_url. Applies the session (same function as the webhook); shows details only to the giver."""
     session_id = request.GET.get("session_id", "")[:255]
@@ -189,11 +237,20 @@ def thanks(request: HttpRequest) -> HttpResponse:
             confirmed = True
         except (gateway.StripeUnavailable, gateway.StripeRejected) as exc:
             logger.info("thanks page: session %s not retrieved (%s)", session_id, type(exc).__name__)
-    return render(request, "donations/thanks.html", {"pledge": pledge, "confirmed": confirmed})
+    return render(
+        request,
+        "donations/thanks.html",
+        {
+            "pledge": pledge,
+            "confirmed": confirmed,
+            "next_steps": selectors.after_gift(pledge=pledge) if pledge else None,
+        },
+    )
 
 
 @require_GET
 @never_cache
+@_bounded_wait_on_stripe
 def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
     """Stripe's cancel_url: nothing was charged; the form comes back filled in."""
     pledge = _mine(request, reference)
@@ -209,6 +266,7 @@ def cancelled(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
+@_bounded_wait_on_stripe
 def stop_monthly(request: HttpRequest, token: str) -> HttpResponse:
     """A monthly donor stops the gift from the signed link in a receipt, without an account."""
     reference = stop_token_reference(token)
@@ -224,3 +282,17 @@ def stop_monthly(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "donations/stop_monthly.html", {"pledge": pledge, "error": error}, status=503 if error else 200
     )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def stop_updates(request: HttpRequest, token: str) -> HttpResponse:
+    """A donor stops an organization's updates from the signed link in an update email (a button, so that a mail
+    scanner opening the link changes nothing)."""
+    reference = updates_token_reference(token)
+    pledge = get_object_or_404(Pledge.objects.select_related("organization"), reference=reference or "")
+    stopped = False
+    if request.method == "POST":
+        updates_unsubscribe(pledge=pledge)
+        stopped = True
+    return render(request, "donations/stop_updates.html", {"organization": pledge.organization, "stopped": stopped})

@@ -22,7 +22,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from orgs import services
-from orgs.models import Cause, Figure, Organization, Program, Region, Source
+from orgs.models import (
+    Cause,
+    Figure,
+    FinanceYear,
+    Organization,
+    Outcome,
+    Program,
+    ProgramGoal,
+    Region,
+    Source,
+    UnitCost,
+)
 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -40,6 +51,12 @@ class VerifiedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.unverified()
         return queryset
+
+
+class FinanceYearInline(admin.TabularInline):
+    model = FinanceYear
+    extra = 0
+    fields = ["year", "currency", "income", "programme_share", "source"]
 
 
 class ProgramInline(admin.StackedInline):
@@ -69,7 +86,7 @@ def verification_summary(organization: Organization) -> str:
     return (
         _(
             "Expired on %(expires)s (verified on %(verified)s by %(by)s against %(basis)s: %(reference)s). "
-            "The badge no longer shows."
+            "Donors see that the verification lapsed."
         )
         % facts
     )
@@ -77,6 +94,14 @@ def verification_summary(organization: Organization) -> str:
 
 class VerifyForm(forms.Form):
     basis = forms.ChoiceField(label=_("Verified against"), choices=Organization.VerificationBasis.choices)
+    role = forms.TypedChoiceField(
+        label=_("Your role"),
+        choices=Organization.VerifierRole.choices,
+        required=False,
+        empty_value=Organization.VerifierRole.STAFF,
+        initial=Organization.VerifierRole.STAFF,
+        help_text=_("Donors see this role, never your name."),
+    )
     reference = forms.CharField(
         label=pgettext_lazy("what a verification was checked against", "Reference"),
         max_length=300,
@@ -104,7 +129,7 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "published", "verified_badge", "verified_at", "updated_at"]
     formfield_overrides = URL_FIELDS
     list_filter = ["published", VerifiedFilter, "accepts_gifts", "causes", "regions"]
-    search_fields = ["name", "slug", "summary", "programs__name"]
+    search_fields = ["name", "slug", "summary", "aliases", "programs__name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["regions", "causes", "sources"]
     readonly_fields = [
@@ -113,6 +138,7 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
         "verified_by",
         "verification_basis",
         "verification_reference",
+        "verifier_role",
         "verification_expires_at",
         "created_at",
         "updated_at",
@@ -121,10 +147,26 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "summary", "description", "published"]}),
         (
             _("Korean version (optional; the English shows where empty)"),
-            {"fields": ["name_ko", "summary_ko", "description_ko"]},
+            {"fields": ["name_ko", "summary_ko", "description_ko", "charitable_status_ko", "city_ko", "leadership_ko"]},
         ),
         (_("Where and what"), {"fields": ["based_in", "regions", "causes", "website", "logo"]}),
         (_("Sources"), {"fields": ["sources"]}),
+        (
+            _("Trust evidence (optional; shown only where known)"),
+            {
+                "fields": [
+                    "aliases",
+                    "legal_name",
+                    ("registration_country", "registration_number"),
+                    "registry_url",
+                    ("charitable_status", "charitable_status_country"),
+                    "founded_year",
+                    "city",
+                    "leadership",
+                    ("evidence_source", "evidence_year"),
+                ]
+            },
+        ),
         (
             _("Giving"),
             {
@@ -146,13 +188,14 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
                     "verified_by",
                     "verification_basis",
                     "verification_reference",
+                    "verifier_role",
                     "verification_expires_at",
                 ]
             },
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    inlines = [ProgramInline]
+    inlines = [ProgramInline, FinanceYearInline]
 
     actions = ["publish", "unpublish", "mark_verified"]
     list_select_related = ["verified_by"]
@@ -235,6 +278,7 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
                     by=request.user,
                     basis=form.cleaned_data["basis"],
                     reference=form.cleaned_data["reference"],
+                    role=form.cleaned_data["role"],
                 )
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), level=messages.ERROR)
@@ -270,9 +314,65 @@ admin.site.register(Cause, TaxonomyAdmin)
 admin.site.register(Region, TaxonomyAdmin)
 
 
+class ProgramGoalInline(admin.TabularInline):
+    model = ProgramGoal
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    """Programs with their funding goals (one per currency)."""
+
+    list_display = ["name", "organization", "cause", "region", "active"]
+    list_filter = ["active", "cause", "region"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization", "cause", "region"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ProgramGoalInline]
+
+
+@admin.register(UnitCost)
+class UnitCostAdmin(admin.ModelAdmin):
+    """What an amount does, in the organization's words: shown on the give form only once staff approve it."""
+
+    list_display = ["__str__", "organization", "program", "stated_on", "source", "approved_at"]
+    list_filter = [("approved_at", admin.EmptyFieldListFilter), "currency"]
+    list_select_related = ["organization", "program", "source"]
+    search_fields = ["statement", "organization__name"]
+    readonly_fields = ["approved_at", "approved_by"]
+    actions = ["approve", "withdraw"]
+    # What staff approve: an edit to any of these needs a new approval before the statement shows again.
+    APPROVED_CONTENT = {"organization", "program", "currency", "amount", "statement", "statement_ko", "source"}
+
+    def save_model(self, request: HttpRequest, obj: UnitCost, form, change: bool) -> None:
+        if change and self.APPROVED_CONTENT & set(form.changed_data):
+            obj.approved_at = obj.approved_by = None
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Approve the selected statements"))
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = services.unit_cost_approve(unit_costs=queryset, by=request.user)
+        self.message_user(request, ngettext("%d statement approved.", "%d statements approved.", changed) % changed)
+
+    @admin.action(description=_("Withdraw approval of the selected statements"))
+    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+        changed = services.unit_cost_withdraw(unit_costs=queryset)
+        self.message_user(request, ngettext("%d statement withdrawn.", "%d statements withdrawn.", changed) % changed)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    """Yearly totals organizations report: public, rounded, from the date staff set."""
+
+    list_display = ["label", "organization", "year", "count", "publish_on"]
+    list_filter = ["year"]
+    list_select_related = ["organization"]
+    search_fields = ["label", "organization__name"]
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["title", "author", "publisher", "date_text"]
+    list_display = ["title", "author", "publisher", "date_text", "own_statement"]
     formfield_overrides = URL_FIELDS
     search_fields = ["title", "author", "publisher"]
 
@@ -283,3 +383,6 @@ class FigureAdmin(admin.ModelAdmin):
     list_filter = ["topic", "series"]
     search_fields = ["label", "value", "quote"]
     list_select_related = ["source"]
+
+
+from orgs.updates import admin as update_admin  # noqa: E402, F401  (registers the review of updates)

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from common.money import CURRENCIES
+from common.money import CURRENCY_CHOICES, format_money
 
 
 class Translated:
@@ -31,11 +31,12 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class Taxonomy(models.Model):
+class Taxonomy(Translated, models.Model):
     """A named, ordered term staff edit: a cause or a region."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -44,6 +45,10 @@ class Taxonomy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        return self._local("name")
 
 
 class Cause(Taxonomy):
@@ -75,6 +80,11 @@ class Source(models.Model):
         _("date"), max_length=60, blank=True, help_text=_("As precise as the document states, e.g. '2 May 2019'.")
     )
     url = models.URLField(_("link"), blank=True)
+    own_statement = models.BooleanField(
+        _("the organization's own statement"),
+        default=False,
+        help_text=_("Tick when the document is published by the organization itself (its report, its website)."),
+    )
 
     class Meta:
         ordering = ["title"]
@@ -109,6 +119,11 @@ class Organization(Translated, TimeStamped):
     class VerificationBasis(models.TextChoices):
         REGISTRY = "registry", _("a registry entry")
         DOCUMENT = "document", _("a document")
+        BANK_ACCOUNT = "bank_account", _("ownership of the bank account receiving gifts (Stripe Connect)")
+
+    class VerifierRole(models.TextChoices):
+        STAFF = "staff", _("portal staff")
+        FINANCE = "finance", _("the portal's finance staff")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -149,6 +164,12 @@ class Organization(Translated, TimeStamped):
     logo_card_height = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="organizations", verbose_name=_("sources"))
     published = models.BooleanField(_("published"), default=False)
+    update_delay_days = models.PositiveSmallIntegerField(
+        _("delay before an update is published (days)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("So that an update cannot place a person in time: 7 to 365 days; 30 unless chosen."),
+    )
 
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -167,6 +188,58 @@ class Organization(Translated, TimeStamped):
         max_length=300,
         blank=True,
         help_text=_("The registry entry (registry and number) or the document (title, date) checked."),
+    )
+    verifier_role = models.CharField(
+        _("verified by (role)"),
+        max_length=20,
+        choices=VerifierRole.choices,
+        blank=True,
+        help_text=_("Donors see the role, never the person's name."),
+    )
+
+    # Trust evidence: every field optional, shown only where known, each with its source (evidence_source).
+    aliases = models.CharField(
+        _("other names and acronyms"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated, e.g. an acronym; search finds the organization by them."),
+    )
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    registration_country = models.CharField(_("country of registration"), max_length=100, blank=True)
+    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
+    registry_url = models.URLField(_("public registry entry"), blank=True)
+    charitable_status = models.CharField(
+        _("charitable status"), max_length=200, blank=True, help_text=_("E.g. 'tax-exempt public charity'.")
+    )
+    charitable_status_country = models.CharField(
+        _("charitable status under the tax rules of"), max_length=100, blank=True
+    )
+    founded_year = models.PositiveSmallIntegerField(
+        _("year founded"), null=True, blank=True, validators=[MaxValueValidator(2100)]
+    )
+    city = models.CharField(
+        _("city"), max_length=100, blank=True, help_text=_("City and country only; never a street address.")
+    )
+    leadership = models.CharField(
+        _("leadership"),
+        max_length=500,
+        blank=True,
+        help_text=_("Names and roles of leaders where they are public, e.g. 'Jane Doe (director)'; comma-separated."),
+    )
+    charitable_status_ko = models.CharField(_("charitable status (Korean)"), max_length=200, blank=True)
+    city_ko = models.CharField(_("city (Korean)"), max_length=100, blank=True)
+    leadership_ko = models.CharField(_("leadership (Korean)"), max_length=500, blank=True)
+    evidence_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("source of the facts above"),
+        help_text=_("The document the legal name, registration, status, founding year, city and leaders come from."),
+    )
+    evidence_year = models.PositiveSmallIntegerField(
+        _("as of year"), null=True, blank=True, help_text=_("The year the source states these facts for.")
     )
 
     # Giving: set by staff.
@@ -231,15 +304,29 @@ class Organization(Translated, TimeStamped):
         return self._local("description")
 
     @property
+    def local_charitable_status(self) -> str:
+        return self._local("charitable_status")
+
+    @property
+    def local_city(self) -> str:
+        return self._local("city")
+
+    @property
+    def local_leadership(self) -> str:
+        return self._local("leadership")
+
+    @property
     def currencies(self) -> list[str]:
         """The currencies this organization takes; all the portal's when none is set."""
         chosen = [code.strip().upper() for code in self.gift_currencies.split(",") if code.strip()]
-        return [code for code in CURRENCIES if not chosen or code in chosen]
+        return [code for code, _label in CURRENCY_CHOICES if not chosen or code in chosen]
 
     def clean(self) -> None:
         super().clean()
         unknown = [
-            c.strip() for c in self.gift_currencies.split(",") if c.strip() and c.strip().upper() not in CURRENCIES
+            c.strip()
+            for c in self.gift_currencies.split(",")
+            if c.strip() and c.strip().upper() not in dict(CURRENCY_CHOICES)
         ]
         if unknown:
             raise ValidationError(
@@ -247,6 +334,8 @@ class Organization(Translated, TimeStamped):
             )
         if self.platform_fee_basis_points and not self.stripe_account_id:
             raise ValidationError({"platform_fee_basis_points": _("A platform fee needs a connected Stripe account.")})
+        if self.has_evidence and not self.evidence_source_id:
+            raise ValidationError({"evidence_source": _("Give the source of the legal and registration facts.")})
         if self.verified_at and not (self.verification_basis and self.verification_reference.strip()):
             raise ValidationError(
                 _("A verification needs what it was checked against: choose a basis and give the reference.")
@@ -262,6 +351,64 @@ class Organization(Translated, TimeStamped):
     def is_verified(self) -> bool:
         expires = self.verification_expires_at
         return expires is not None and expires > timezone.now()
+
+    @property
+    def verification_lapsed(self) -> bool:
+        """Verified once, but the verification has run out: donors see that it lapsed."""
+        return self.verified_at is not None and not self.is_verified
+
+    @property
+    def has_evidence(self) -> bool:
+        return any(getattr(self, name) for name in EVIDENCE_FIELDS)
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [alias.strip() for alias in self.aliases.split(",") if alias.strip()]
+
+    @property
+    def takes_gifts(self) -> bool:
+        return self.accepts_gifts and self.published
+
+
+EVIDENCE_FIELDS = (
+    "legal_name",
+    "registration_country",
+    "registration_number",
+    "registry_url",
+    "charitable_status",
+    "charitable_status_country",
+    "founded_year",
+    "city",
+    "leadership",
+)
+
+
+class FinanceYear(models.Model):
+    """One year of an organization's finances, as one document states them."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="finance_years", verbose_name=_("organization")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MaxValueValidator(2100)])
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    income = models.PositiveBigIntegerField(_("income (minor units)"), null=True, blank=True)
+    programme_share = models.PositiveSmallIntegerField(
+        _("share spent on programmes (percent)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source"))
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("finance year")
+        verbose_name_plural = _("finance summary")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="financeyear_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}"
+
+    @property
+    def display_income(self) -> str:
+        return format_money(self.income, self.currency) if self.income is not None else ""
 
 
 class Program(Translated, TimeStamped):
@@ -293,6 +440,10 @@ class Program(Translated, TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        # The page is served by donations (it shows the portal's own gifts); the URL lives in config/urls.py.
+        return reverse("program", kwargs={"slug": self.organization.slug, "program_slug": self.slug})
+
     @property
     def local_name(self) -> str:
         return self._local("name")
@@ -300,6 +451,154 @@ class Program(Translated, TimeStamped):
     @property
     def local_description(self) -> str:
         return self._local("description")
+
+
+class ProgramGoal(models.Model):
+    """What a program hopes to raise in one currency; progress counts the portal's own gifts only."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="goals", verbose_name=_("program"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    amount = models.PositiveBigIntegerField(_("goal (minor units)"))
+
+    class Meta:
+        ordering = ["currency"]
+        verbose_name = _("funding goal")
+        verbose_name_plural = _("funding goals")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "currency"], name="programgoal_one_per_currency"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="programgoal_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.display_amount}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+class UnitCostQuerySet(models.QuerySet):
+    def approved(self) -> "UnitCostQuerySet":
+        return self.filter(approved_at__isnull=False)
+
+
+class UnitCost(Translated, models.Model):
+    """What an amount does, as the organization states it ("₩50,000 feeds a family for a month").
+
+    The portal repeats the organization's statement, with its source and date, only once staff approve it; the
+    portal never claims an outcome itself.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="unit_costs", verbose_name=_("organization")
+    )
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unit_costs",
+        verbose_name=_("program"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    amount = models.PositiveBigIntegerField(_("amount (minor units)"))
+    statement = models.CharField(_("what the amount does, in the organization's words"), max_length=300)
+    statement_ko = models.CharField(_("statement (Korean)"), max_length=300, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source"))
+    stated_on = models.DateField(_("stated on"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+
+    objects = UnitCostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["currency", "amount"]
+        verbose_name = _("unit cost statement")
+        verbose_name_plural = _("unit cost statements")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="unitcost_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.display_amount}: {self.statement}"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def local_statement(self) -> str:
+        return self._local("statement")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.program_id and self.organization_id and self.program.organization_id != self.organization_id:
+            raise ValidationError({"program": _("Choose one of this organization's programs.")})
+
+
+SMALL_NUMBER = 10  # outcome counts below this are shown only as "fewer than 10"
+ROUND_TO = 10  # larger counts are rounded to the nearest multiple of this
+
+
+def protected_count(count: int) -> int | None:
+    """An outcome count as it may be published: None for fewer than SMALL_NUMBER (shown as "fewer than 10"),
+    otherwise rounded to the nearest ROUND_TO (halves up)."""
+    if count < SMALL_NUMBER:
+        return None
+    return (count + ROUND_TO // 2) // ROUND_TO * ROUND_TO
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def published(self, *, today=None) -> "OutcomeQuerySet":
+        """Outcomes whose staff-set delay has passed (publish_on set and reached)."""
+        return self.filter(publish_on__lte=today or timezone.localdate())
+
+
+class Outcome(Translated, models.Model):
+    """A yearly total an organization reports (people resettled, children cared for), never about one person.
+
+    Published only from `publish_on`, a date staff set (the delay), and only rounded (protected_count)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("organization")
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, null=True, blank=True, related_name="outcomes", verbose_name=_("program")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MaxValueValidator(2100)])
+    label = models.CharField(_("what is counted"), max_length=200, help_text=_("E.g. 'people resettled'."))
+    label_ko = models.CharField(_("what is counted (Korean)"), max_length=200, blank=True)
+    count = models.PositiveIntegerField(_("count as reported"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source"))
+    publish_on = models.DateField(
+        _("publish on"),
+        null=True,
+        blank=True,
+        help_text=_("Staff set the delay: the rounded total is public from this date; empty means not yet."),
+    )
+
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "label"]
+        verbose_name = _("reported outcome")
+        verbose_name_plural = _("reported outcomes")
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}: {self.label}"
+
+    @property
+    def local_label(self) -> str:
+        return self._local("label")
+
+    @property
+    def published_count(self) -> int | None:
+        return protected_count(self.count)
 
 
 class Figure(models.Model):
@@ -317,6 +616,13 @@ class Figure(models.Model):
     quote = models.TextField(_("what the source says"), blank=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures", verbose_name=_("source"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    causes = models.ManyToManyField(
+        Cause,
+        blank=True,
+        related_name="figures",
+        verbose_name=_("causes that answer it"),
+        help_text=_("The situation page lists the organizations working on these causes beside the figure's topic."),
+    )
 
     class Meta:
         ordering = ["position", "key"]
@@ -351,3 +657,7 @@ class SeedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+# Updates behind the safety gate: their own module, models of this app.
+from orgs.updates.models import Update, UpdatePhoto  # noqa: E402, F401

@@ -24,6 +24,20 @@ DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "directory.toml"
 _SOURCE_FIELDS = {"title", "author", "publisher", "date_text", "url"}
 _NAMED_FIELDS = {"name", "description", "position"}
 _ORG_FIELDS = {"name", "summary", "description", "based_in", "website", "published", "accepts_gifts"}
+# Trust evidence: only what the source named in evidence_source states (see the data file's rules).
+_EVIDENCE_FIELDS = {
+    "aliases",
+    "legal_name",
+    "registration_country",
+    "registration_number",
+    "registry_url",
+    "charitable_status",
+    "charitable_status_country",
+    "founded_year",
+    "city",
+    "leadership",
+    "evidence_year",
+}
 _ORG_LISTS = {"regions", "causes", "sources", "programs"}
 _PROGRAM_FIELDS = {"name", "description", "active"}
 _FIGURE_FIELDS = {"topic", "label", "value", "number", "year", "series", "quote", "position"}
@@ -144,8 +158,9 @@ def _upsert_source(entry: dict[str, Any]) -> bool:
 
 
 def _upsert_organization(entry: dict[str, Any]) -> bool:
-    values = _only(entry, _ORG_FIELDS | _ORG_LISTS, "slug")
-    scalars = {name: value for name, value in values.items() if name in _ORG_FIELDS}
+    values = _only(entry, _ORG_FIELDS | _EVIDENCE_FIELDS | _ORG_LISTS | {"evidence_source"}, "slug")
+    scalars = {name: value for name, value in values.items() if name in _ORG_FIELDS | _EVIDENCE_FIELDS}
+    scalars["evidence_source"] = _one(Source, values.get("evidence_source"), "key")
     org, created = _save(Organization, {"slug": entry["slug"]}, scalars)
     org.regions.set(_by_key(Region, values.get("regions", [])))
     org.causes.set(_by_key(Cause, values.get("causes", [])))
@@ -163,7 +178,9 @@ def _upsert_program(org: Organization, entry: dict[str, Any]) -> None:
 
 
 def _upsert_figure(entry: dict[str, Any]) -> bool:
-    values = _only(entry, _FIGURE_FIELDS | {"source"}, "key")
+    values = _only(entry, _FIGURE_FIELDS | {"source", "causes"}, "key")
     values["source"] = _one(Source, values["source"], "key")
-    _, created = _save(Figure, {"key": entry["key"]}, values)
+    causes = _by_key(Cause, values.pop("causes", []))
+    figure, created = _save(Figure, {"key": entry["key"]}, values)
+    figure.causes.set(causes)
     return created

@@ -4,9 +4,13 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from orgs.models import Cause, Figure, Organization, Program, Region
+from orgs import search
+from orgs.models import Cause, Figure, FinanceYear, Organization, Outcome, Program, Region, UnitCost
+
+SORTS = ("relevance", "name", "updated")
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,14 @@ class DirectoryFilters:
     query: str = ""
     cause: Cause | None = None
     region: Region | None = None
+    takes_gifts: bool = False
+    sort: str = ""  # one of SORTS; empty: by relevance when searching, else by name
+
+    @property
+    def ordering(self) -> str:
+        if self.sort in SORTS and not (self.sort == "relevance" and not self.query):
+            return self.sort
+        return "relevance" if self.query else "name"
 
 
 def _visible(*, include_unpublished: bool) -> QuerySet[Organization]:
@@ -22,15 +34,12 @@ def _visible(*, include_unpublished: bool) -> QuerySet[Organization]:
 
 
 def organization_list(*, filters: DirectoryFilters, include_unpublished: bool = False) -> QuerySet[Organization]:
-    """Organizations matching a search over names, summaries and programs, a cause and a region."""
+    """Organizations matching a search (orgs.search: every word, ranked), a cause, a region and "takes gifts"."""
     organizations = _visible(include_unpublished=include_unpublished)
     if filters.query:
-        matching_program = Program.objects.filter(organization=OuterRef("pk"), active=True).filter(
-            Q(name__icontains=filters.query) | Q(description__icontains=filters.query)
-        )
-        organizations = organizations.filter(
-            Q(name__icontains=filters.query) | Q(summary__icontains=filters.query) | Exists(matching_program)
-        )
+        organizations = search.search(organizations, filters.query)
+    if filters.takes_gifts:
+        organizations = organizations.filter(accepts_gifts=True, published=True)
     if filters.cause:
         organizations = organizations.filter(
             Q(causes=filters.cause) | Exists(Program.objects.filter(organization=OuterRef("pk"), cause=filters.cause))
@@ -40,9 +49,10 @@ def organization_list(*, filters: DirectoryFilters, include_unpublished: bool = 
             Q(regions=filters.region)
             | Exists(Program.objects.filter(organization=OuterRef("pk"), region=filters.region))
         )
+    order = {"relevance": ["-relevance", "name"], "name": ["name"], "updated": ["-updated_at", "name"]}
     return (
         organizations.distinct()
-        .order_by("name")
+        .order_by(*order[filters.ordering])
         .prefetch_related(
             "causes", "regions", Prefetch("programs", queryset=Program.objects.filter(active=True).order_by("name"))
         )
@@ -54,9 +64,8 @@ def organization_page(*, filters: DirectoryFilters, page_number: str | int | Non
     return Paginator(organization_list(filters=filters), per_page).get_page(page_number)
 
 
-def organization_detail(*, slug: str, include_unpublished: bool = False) -> Organization:
-    """One organization with everything its profile shows; 404 when unknown or not visible."""
-    organizations = _visible(include_unpublished=include_unpublished).prefetch_related(
+def _profile_prefetches() -> list:
+    return [
         "causes",
         "regions",
         "sources",
@@ -64,8 +73,44 @@ def organization_detail(*, slug: str, include_unpublished: bool = False) -> Orga
             "programs",
             queryset=Program.objects.filter(active=True).select_related("cause", "region").order_by("name"),
         ),
-    )
-    return get_object_or_404(organizations.select_related("verified_by"), slug=slug)
+        Prefetch("finance_years", queryset=FinanceYear.objects.select_related("source").order_by("-year")),
+        Prefetch(
+            "unit_costs",
+            queryset=UnitCost.objects.approved().select_related("source", "program"),
+            to_attr="approved_unit_costs",
+        ),
+        Prefetch(
+            "outcomes",
+            queryset=Outcome.objects.published().select_related("source", "program"),
+            to_attr="published_outcomes",
+        ),
+    ]
+
+
+def organization_detail(*, slug: str, include_unpublished: bool = False) -> Organization:
+    """One organization with everything its profile shows; 404 when unknown or not visible."""
+    organizations = _visible(include_unpublished=include_unpublished).prefetch_related(*_profile_prefetches())
+    return get_object_or_404(organizations.select_related("verified_by", "evidence_source"), slug=slug)
+
+
+def program_detail(*, slug: str, program_slug: str, include_unpublished: bool = False) -> Program:
+    """One active program of a visible organization, with its organization's profile data; 404 otherwise."""
+    organization = organization_detail(slug=slug, include_unpublished=include_unpublished)
+    for program in organization.programs.all():
+        if program.slug == program_slug:
+            program.organization = organization  # the prefetched one: no second query for its data
+            return program
+    raise Http404("no such program")
+
+
+def organizations_on_causes(*, causes: list[Cause], exclude: Organization | None = None, limit: int = 6) -> list:
+    """Published organizations working on any of these causes (directly or through a program): those that take
+    gifts here first, then by name."""
+    matching_program = Program.objects.filter(organization=OuterRef("pk"), active=True, cause__in=causes)
+    organizations = Organization.objects.published().filter(Q(causes__in=causes) | Exists(matching_program))
+    if exclude is not None:
+        organizations = organizations.exclude(pk=exclude.pk)
+    return list(organizations.distinct().order_by("-accepts_gifts", "name")[:limit])
 
 
 def filter_choices() -> tuple[QuerySet[Cause], QuerySet[Region]]:
@@ -73,4 +118,42 @@ def filter_choices() -> tuple[QuerySet[Cause], QuerySet[Region]]:
 
 
 def figure_list() -> list[Figure]:
-    return list(Figure.objects.select_related("source").order_by("position", "key"))
+    """Every figure with its source and causes; the causes' organizations come along (published ones only)."""
+    working = Organization.objects.published().order_by("name")
+    return list(
+        Figure.objects.select_related("source")
+        .prefetch_related(Prefetch("causes__organizations", queryset=working))
+        .order_by("position", "key")
+    )
+
+
+@dataclass(frozen=True)
+class FigureSeries:
+    """Figures that count the same thing in different years: one line of the chart."""
+
+    key: str
+    label: str
+    figures: list[Figure]
+
+
+def figure_series(figures: list[Figure]) -> list[FigureSeries]:
+    """The charted series, each by year; figures without a series, a year or a number are not charted."""
+    grouped: dict[str, list[Figure]] = {}
+    for figure in figures:
+        if figure.series and figure.year and figure.number is not None:
+            grouped.setdefault(figure.series, []).append(figure)
+    return [
+        FigureSeries(key=key, label=items[0].label, figures=sorted(items, key=lambda f: f.year))
+        for key, items in grouped.items()
+    ]
+
+
+def topic_organizations(figures: list[Figure]) -> list[Organization]:
+    """The published organizations working on the causes that answer these figures (from figure_list's
+    prefetch: no query), by name. An organization counts when the cause is one of its own causes."""
+    found: dict[int, Organization] = {}
+    for figure in figures:
+        for cause in figure.causes.all():
+            for organization in cause.organizations.all():
+                found.setdefault(organization.pk, organization)
+    return sorted(found.values(), key=lambda organization: organization.name)

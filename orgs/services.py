@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import images
 from common.audit import audit_changes
 from common.pagecache import public_pages_changed
-from orgs.models import Organization, OrganizationQuerySet
+from orgs.models import Organization, OrganizationQuerySet, UnitCost
 
 
 def organization_set_published(*, organizations: OrganizationQuerySet, published: bool) -> int:
@@ -30,14 +31,22 @@ def organization_set_published(*, organizations: OrganizationQuerySet, published
 
 
 def organization_verify(
-    *, organizations: OrganizationQuerySet, by: AbstractBaseUser, basis: str, reference: str
+    *,
+    organizations: OrganizationQuerySet,
+    by: AbstractBaseUser,
+    basis: str,
+    reference: str,
+    role: str = Organization.VerifierRole.STAFF,
 ) -> int:
-    """Record that a staff member verified these organizations now, against a registry entry or a document.
+    """Record that a staff member verified these organizations now, against a registry entry, a document or the
+    ownership of the connected bank account. Donors see the role (`role`), never the person.
 
     The verification lasts VERIFICATION_VALID_DAYS; verifying again renews it.
     """
     if basis not in Organization.VerificationBasis.values:
         raise ValidationError(_("Choose what the organization was verified against."))
+    if role not in Organization.VerifierRole.values:
+        raise ValidationError(_("Choose the role of whoever verified the organization."))
     reference = reference.strip()
     if not reference:
         raise ValidationError(_("Give the registry entry or document that was checked."))
@@ -60,9 +69,28 @@ def organization_verify(
             verified_by=by,
             verification_basis=basis,
             verification_reference=reference,
+            verifier_role=role,
             updated_at=now,
         )
         public_pages_changed()  # a queryset update sends no signal
+        return changed
+
+
+def unit_cost_approve(*, unit_costs: QuerySet[UnitCost], by: AbstractBaseUser) -> int:
+    """Staff approve organizations' unit-cost statements: from now on the give form may show them."""
+    if not by.is_staff:
+        raise ValidationError(_("Only staff can approve statements."))
+    with transaction.atomic():
+        changed = unit_costs.filter(approved_at__isnull=True).update(approved_at=timezone.now(), approved_by=by)
+        public_pages_changed()  # a queryset update sends no signal
+        return changed
+
+
+def unit_cost_withdraw(*, unit_costs: QuerySet[UnitCost]) -> int:
+    """Withdraw staff approval: the statements no longer show."""
+    with transaction.atomic():
+        changed = unit_costs.filter(approved_at__isnull=False).update(approved_at=None, approved_by=None)
+        public_pages_changed()
         return changed
 
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from orgs.models import Organization
+from orgs.models import Organization, Program
 
 
 class StaticSitemap(Sitemap):
@@ -24,4 +24,15 @@ class OrganizationSitemap(Sitemap):
         return obj.updated_at
 
 
-SITEMAPS = {"pages": StaticSitemap, "organizations": OrganizationSitemap}
+class ProgramSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        programs = Program.objects.filter(active=True, organization__published=True)
+        return programs.select_related("organization").order_by("organization__name", "name")
+
+    def lastmod(self, obj: Program):
+        return obj.updated_at
+
+
+SITEMAPS = {"pages": StaticSitemap, "organizations": OrganizationSitemap, "programs": ProgramSitemap}

@@ -8,6 +8,7 @@ from common import charts
 from common.pagecache import public_page
 from orgs import selectors
 from orgs.forms import DirectoryFilterForm
+from orgs.updates.selectors import update_list_published
 
 
 @public_page
@@ -31,7 +32,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "organizations": page.object_list,
             "query_string": query_string.urlencode(),
-            "filtered": bool(filters.query or filters.cause or filters.region),
+            "filtered": bool(filters.query or filters.cause or filters.region or filters.takes_gifts),
         },
     )
 
@@ -39,13 +40,14 @@ def directory(request: HttpRequest) -> HttpResponse:
 @public_page
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_detail(slug=slug, include_unpublished=request.user.is_staff)
-    return render(request, "orgs/profile.html", {"organization": organization})
+    updates = update_list_published(organization=organization)
+    return render(request, "orgs/profile.html", {"organization": organization, "updates": updates})
 
 
 @public_page
 def situation(request: HttpRequest) -> HttpResponse:
     figures = selectors.figure_list()
-    series = [figure for figure in figures if figure.series == "defections-to-south-korea" and figure.number]
+    series = selectors.figure_series(figures)
     topics: dict[str, list] = {}
     for figure in figures:
         topics.setdefault(figure.topic, []).append(figure)
@@ -53,10 +55,8 @@ def situation(request: HttpRequest) -> HttpResponse:
         request,
         "orgs/situation.html",
         {
-            "topics": topics,
-            "chart": charts.bar_chart(
-                [(str(figure.year), figure.number) for figure in sorted(series, key=lambda f: f.year or 0)]
-            ),
-            "series": sorted(series, key=lambda f: f.year or 0),
+            "topics": [(topic, items, selectors.topic_organizations(items)) for topic, items in topics.items()],
+            "chart": charts.line_chart([(s.label, [(f.year, f.number) for f in s.figures]) for s in series]),
+            "series": series,
         },
     )

@@ -15,6 +15,7 @@ from common.money import currency
 from orgs.models import Organization
 from reports import disputes, selectors
 from reports.forms import ReportFilterForm
+from reports.updates import managed_organizations
 
 no_store = cache_control(no_store=True, private=True)
 
@@ -34,7 +35,8 @@ def _member_organization(request: HttpRequest, slug: str) -> Organization:
 @no_store
 def report_index(request: HttpRequest) -> HttpResponse:
     organizations = selectors.member_organizations(request.user).order_by("name")
-    return render(request, "reports/index.html", {"organizations": organizations})
+    managed = managed_organizations(request.user).order_by("name")
+    return render(request, "reports/index.html", {"organizations": organizations, "managed": managed})
 
 
 def _month_span(first: date, last: date) -> list[date]:

@@ -144,9 +144,20 @@ def refund(*, payment, **fields):
     return Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
 
 
-def member(*, organization, **fields):
+def member(*, organization, role="member", **fields):
     from accounts.models import Membership
 
     account = user(**fields)
-    Membership.objects.create(user=account, organization=organization)
+    Membership.objects.create(user=account, organization=organization, role=role)
     return account
+
+
+def dispute(*, payment, **fields):
+    from donations.models import Dispute
+
+    n = next(_seq)
+    fields.setdefault("stripe_dispute_id", f"dp_test_{n}")
+    fields.setdefault("amount", payment.amount)
+    fields.setdefault("currency", payment.currency)
+    fields.setdefault("status", Dispute.Status.NEEDS_RESPONSE)
+    return Dispute.objects.create(payment=payment, organization_id=payment.organization_id, **fields)

@@ -19,7 +19,12 @@ ROWS = [
     "situation",
     "give form, review POST",
     "webhook intake (8 senders)",
+    "directory, Stripe slow, 2 giving",
 ]
+DONORS = re.compile(
+    r"donors while Stripe was slow: (\d+) gifts confirmed, (\d+) told to try again, (\d+) other answers, "
+    r"(\d+) pledges kept"
+)
 
 
 @pytest.mark.slow
@@ -65,3 +70,5 @@ def _check(result: subprocess.CompletedProcess) -> None:
         assert rps > 0 and p50 > 0 and p99 >= p50, (label, figures[label])
         assert errors == 0, f"{label}: {int(errors)} requests failed"
     assert figures[ROWS[0]][1] == 1.0
+    confirmed, told, other, kept = (int(n) for n in DONORS.search(result.stdout).groups())
+    assert confirmed >= 2 and told == confirmed and other == 0 and kept == confirmed, result.stdout

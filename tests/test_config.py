@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _variables_read_by_settings() -> set[str]:
     text = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
-    return set(re.findall(r"env_(?:str|bool|int|list|decimal)\(\s*\"([A-Z_]+)\"", text))
+    return set(re.findall(r"env_(?:str|bool|int|list|decimal|json_object)\(\s*\"([A-Z_]+)\"", text))
 
 
 def _variables_in_readme() -> set[str]:

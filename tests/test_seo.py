@@ -32,3 +32,13 @@ def test_robots_keeps_reports_admin_and_giving_out_of_indexes(client):
     for path in ("/admin/", "/reports/", "/donations/", "/accounts/"):
         assert f"Disallow: {path}" in response.text
     assert "Sitemap: http://127.0.0.1/sitemap.xml" in response.text
+
+
+def test_sitemap_lists_active_programs_of_published_organizations(client):
+    shown = factories.organization(slug="shown")
+    factories.program(organization=shown, slug="care")
+    factories.program(organization=shown, slug="closed", active=False)
+    factories.program(organization=factories.organization(slug="draft", published=False), slug="hidden")
+    xml = client.get("/sitemap.xml").text
+    assert "/organizations/shown/programs/care/" in xml
+    assert "/programs/closed/" not in xml and "/programs/hidden/" not in xml

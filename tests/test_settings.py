@@ -45,10 +45,20 @@ def test_production_refuses_a_short_or_development_secret_key():
 def test_check_deploy_is_clean_in_production(tmp_path):
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "REDIS_URL": "redis://127.0.0.1:6379/0"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_check_deploy_warns_when_the_rate_limits_have_no_shared_cache(tmp_path):
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+    )
+    assert result.returncode != 0
+    assert "donations.W001" in result.stderr + result.stdout and "REDIS_URL is not set" in result.stderr
 
 
 @pytest.mark.slow  # a fresh interpreter

@@ -21,7 +21,16 @@ from django.utils import timezone
 
 from common.audit import audit_changes
 from donations import stripe_gateway as gateway
-from donations.models import Dispute, DonorLink, Payment, Pledge, PledgeStatus, PledgeTransition, StripeEvent
+from donations.models import (
+    Dispute,
+    DonorLink,
+    Payment,
+    Pledge,
+    PledgeStatus,
+    PledgeTransition,
+    StripeEvent,
+    UpdateEmail,
+)
 from donations.services.pledges import pledge_stop_monthly
 from donations.services.transitions import pledge_note
 
@@ -97,6 +106,7 @@ def pledge_erase_identity(*, pledge: Pledge, source: str, why: str) -> bool:
             dedication="",
             stripe_customer_id="",
             share_identity=False,
+            wants_updates=False,
             identity_erased_at=moment,
             updated_at=moment,
         )
@@ -106,9 +116,10 @@ def pledge_erase_identity(*, pledge: Pledge, source: str, why: str) -> bool:
             _scrub_events(email, name)
             if email:
                 DonorLink.objects.filter(email__iexact=email).delete()
+                UpdateEmail.objects.filter(donor_email__iexact=email).delete()  # queued or sent updates
     pledge.identity_erased_at = moment
     pledge.donor_name = pledge.donor_email = pledge.dedication = pledge.stripe_customer_id = ""
-    pledge.share_identity = False
+    pledge.share_identity = pledge.wants_updates = False
     return True
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.audit import audit_changes
+from common.pagecache import public_pages_changed
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
 from donations.services.transitions import pledge_note, pledge_transition
@@ -500,6 +501,7 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                 return _refund_notify(record.pk, int(status in Refund.COUNTED))
         if record.status != status:
             Refund.objects.filter(pk=record.pk).update(status=status)
+            public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
         if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
             Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
@@ -517,6 +519,7 @@ def _refund_notify(refund_pk: int, counted: int) -> int:
 def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
     audit_changes(claim, {"stripe_refund_id": (claim.stripe_refund_id, refund.id), "status": (claim.status, status)})
+    public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
     Refund.objects.filter(pk=claim.pk).update(
         stripe_refund_id=refund.id,
         amount=refund.amount,

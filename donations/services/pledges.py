@@ -31,6 +31,7 @@ class GiftDetails:
     dedication: str
     submission_key: str
     language: str = ""
+    wants_updates: bool = False
 
 
 class FormAlreadyUsed(Exception):
@@ -50,6 +51,7 @@ def _confirmed(gift: GiftDetails, fee: int) -> tuple:
         gift.donor_email,
         gift.share_identity,
         gift.dedication,
+        gift.wants_updates,
     )
 
 
@@ -65,6 +67,7 @@ def _same_gift(pledge: Pledge, gift: GiftDetails, fee: int) -> bool:
         pledge.donor_email,
         pledge.share_identity,
         pledge.dedication,
+        pledge.wants_updates,
     )
     return pledge.status == PledgeStatus.PENDING and shown == _confirmed(gift, fee)
 
@@ -119,6 +122,7 @@ def _create(gift: GiftDetails, fee: int) -> Pledge:
         donor_email=gift.donor_email,
         share_identity=gift.share_identity,
         dedication=gift.dedication,
+        wants_updates=gift.wants_updates,
         submission_key=gift.submission_key,
         language=gift.language,
     )
@@ -134,6 +138,7 @@ def _supersede(pledge: Pledge, gift: GiftDetails) -> None:
         submission_key=None,
         share_identity=pledge.share_identity and gift.share_identity,
         dedication=pledge.dedication if pledge.dedication == gift.dedication else "",
+        wants_updates=pledge.wants_updates and gift.wants_updates,
     )
     if pledge.status == PledgeStatus.PENDING:
         pledge_transition(

@@ -82,17 +82,18 @@ def test_reinviting_a_member_changes_nothing_and_says_so(superuser_client, org_a
     assert [message.to for message in mail.outbox] == [[member_a.email]]
 
 
-def test_members_have_one_role_and_staff_choose_none(superuser_client, org_a, member_a):
-    """Manager and viewer granted the same thing (reading reports), so there is one role: member."""
+def test_members_read_reports_and_managers_also_post_updates(superuser_client, org_a, member_a):
+    """A role grants a power: "member" reads reports; "manager" also posts updates. Staff set it on the member's row;
+    an invitation makes a member (the least power)."""
     from accounts.models import Membership
 
-    assert Membership.Role.values == ["member"]
+    assert Membership.Role.values == ["member", "manager"]
     assert member_a.memberships.get().role == "member"
     invite = superuser_client.get(f"/admin/orgs/organization/{org_a.pk}/invite/")
     assert invite.status_code == 200 and list(invite.context["form"].fields) == ["email"]
     assert "Managers and viewers" not in invite.text
     change = superuser_client.get(f"/admin/orgs/organization/{org_a.pk}/change/")
-    assert 'name="memberships-0-role"' not in change.text and member_a.username in change.text
+    assert 'name="memberships-0-role"' in change.text and member_a.username in change.text
 
 
 def test_the_invitation_email_says_who_invites_to_what_and_until_when(superuser_client, org_a, settings):

@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from donations.models import Dispute, Payment, Pledge, PledgeStatus, PledgeTransition, StripeEvent
+from donations.models import Dispute, Payment, Pledge, PledgeStatus, PledgeTransition, StripeEvent, UpdateEmail
 from donations.services import erasure
 from tests import factories
 from tests.donations.conftest import deliver, new_events, start_monthly_gift
@@ -196,3 +196,22 @@ def test_erase_my_data_stops_monthly_gifts_deletes_the_customer_and_keeps_amount
     with on_commit():
         deliver(client, new_events(stripe_sandbox))
     assert _erased(monthly)
+
+
+def test_erasure_forgets_the_donors_wish_for_updates_and_their_update_emails(org_a):
+    from orgs.updates.models import Update, UpdateStatus
+
+    pledge = _paid(org_a, days_ago=1, wants_updates=True)
+    update = Update.objects.create(
+        organization=org_a,
+        title="Wells repaired",
+        text="Two wells now give clean water.",
+        status=UpdateStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        publish_after=timezone.now(),
+        names_no_one=True,
+    )
+    UpdateEmail.objects.create(update=update, pledge=pledge, donor_email=pledge.donor_email)
+    assert erasure.donor_erase(email="dana@example.org").erased == [pledge.reference]
+    pledge.refresh_from_db()
+    assert not pledge.wants_updates and not UpdateEmail.objects.exists()

@@ -102,6 +102,17 @@ def open_cancelled(page, portal):
     expect(page.get_by_role("heading", level=1)).to_have_text("Nothing was charged")
 
 
+def open_program(page, portal):
+    from tests.e2e.test_trust_journey import program_with_goal_and_statement
+
+    page.goto(program_with_goal_and_statement().get_absolute_url())
+    expect(page.locator(".goal")).to_be_visible()
+
+
+def open_search(page, portal):
+    page.goto("/?q=LiNK&gifts=1")
+
+
 def open_situation(page, portal):
     page.goto("/situation/")
 
@@ -129,6 +140,8 @@ PAGES = {
     "thanks": open_thanks,
     "cancelled": open_cancelled,
     "situation": open_situation,
+    "program": open_program,
+    "search": open_search,
     "sign-in": open_sign_in,
     "reports-index": open_reports_index,
     "report": open_report,

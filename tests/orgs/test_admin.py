@@ -73,6 +73,10 @@ def _change_data(org, **overrides):
         "memberships-INITIAL_FORMS": "0",
         "memberships-MIN_NUM_FORMS": "0",
         "memberships-MAX_NUM_FORMS": "1000",
+        "finance_years-TOTAL_FORMS": "0",
+        "finance_years-INITIAL_FORMS": "0",
+        "finance_years-MIN_NUM_FORMS": "0",
+        "finance_years-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}

@@ -179,8 +179,9 @@ def _directory_of(size: int):
 
 
 DIRECTORY_QUERIES = 7  # count, page, causes, regions, programs (prefetches), cause and region choices
-FILTERED_QUERIES = DIRECTORY_QUERIES + 2  # the submitted cause and region are looked up
-PROFILE_QUERIES = 5  # the organization, causes, regions, sources, programs (with their cause and region)
+FILTERED_QUERIES = DIRECTORY_QUERIES + 3  # the submitted cause and region are looked up; names for initials (search)
+PROFILE_QUERIES = 9  # the organization (with its evidence source), causes, regions, sources, programs (with their
+# cause and region), finance years, approved unit-cost statements, published outcomes, updates
 
 
 @pytest.mark.parametrize("size", [5, 500])

@@ -132,3 +132,41 @@ def test_every_organization_is_named_in_its_sources(seed_texts):
         for link in [org.get("website", "")]:
             host = link.split("/")[2] if link else ""
             assert not host or any(host in text for text in seed_texts.values()), link
+
+
+EVIDENCE_KEYS = (
+    "aliases",
+    "legal_name",
+    "registration_country",
+    "registration_number",
+    "registry_url",
+    "charitable_status",
+    "charitable_status_country",
+    "founded_year",
+    "city",
+    "leadership",
+)
+
+
+def test_trust_evidence_comes_word_for_word_from_its_source(seed_texts):
+    """Evidence in the data file (names of leaders, status, acronyms) is what the named document states: each
+    value (a leader's name without the role in brackets) appears in it; nothing else is filled."""
+    data = tomllib.loads(DEFAULT_DATA_FILE.read_text(encoding="utf-8"))
+    filled = 0
+    for org in data["organizations"]:
+        for key in EVIDENCE_KEYS:
+            if key not in org:
+                continue
+            filled += 1
+            sources = [org["evidence_source"]] if key != "aliases" else org["sources"]
+            for value in str(org[key]).split(","):
+                stated = _normalised(value.split(" (")[0].strip())
+                assert any(stated in seed_texts[source] for source in sources), (org["slug"], key, stated)
+    assert filled >= 3
+
+
+def test_seeded_evidence_shows_with_its_source(client):
+    _load()
+    text = client.get("/organizations/refugees-welcome/").text
+    assert "Johanna Tvedt (board member)" in text and "Leadership" in text
+    assert "Legal name" not in text  # not stated: not shown

@@ -24,7 +24,9 @@ def test_yearly_series_is_an_accessible_svg_chart_with_a_data_table(client):
     text = client.get("/situation/").text
     svg = text[text.index("<svg") : text.index("</svg>")]
     assert 'role="img"' in svg and "aria-labelledby" in svg and "<title" in svg and "<desc" in svg
-    assert len(re.findall(r'<rect class="bar"', svg)) == 3
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert len(xs) == 3  # 2011, 2013, 2017 on a true scale: 2013 is a third of the way, not the middle
+    assert xs[1] - xs[0] == pytest.approx((xs[2] - xs[0]) / 3, abs=0.2)
     table = text[text.index("<table") : text.index("</table>")]
     assert re.findall(r'<th scope="row">(\d{4})</th>', table) == ["2011", "2013", "2017"]
     assert "2,706" in table and "1,127" in table
@@ -37,3 +39,37 @@ def test_seeded_situation_page_charts_the_documents_series(client):
     text = client.get("/situation/").text
     assert "2,706" in text and "1,509" in text and "1,127" in text
     assert "32,147" in text and "50,000 to 200,000" in text
+
+
+def test_different_measures_are_separate_series_and_each_problem_names_its_organizations(client):
+    doc = factories.source(title="Threatened Peoples")
+    rescue = factories.cause(name="Rescue along escape routes", slug="rescue")
+    factories.organization(name="Liberty in North Korea", causes=[rescue])
+    factories.organization(name="Unpublished Rescue", causes=[rescue], published=False)
+    for year, number, series, label in (
+        (2011, 2706, "defections", "North Koreans who defected to South Korea"),
+        (2017, 1127, "defections", "North Koreans who defected to South Korea"),
+        (2013, 1509, "escapes", "People who escaped North Korea"),
+    ):
+        figure = factories.figure(
+            source=doc, topic="Escapes", series=series, year=year, number=number, value=f"{number:,}", label=label
+        )
+        figure.causes.set([rescue])
+    text = client.get("/situation/").text
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert len(re.findall(r'<g class="series series-', svg)) == 2
+    assert len(re.findall(r"<circle ", svg)) == 2 and len(re.findall(r"<rect ", svg)) == 1  # told apart by shape
+    captions = re.findall(r"<caption>.*?</span>\s*(.*?)\s*</caption>", text, re.S)
+    assert captions == ["North Koreans who defected to South Korea", "People who escaped North Korea"]
+    assert "Organizations working on this:" in text and "Liberty in North Korea</a>" in text
+    assert "Unpublished Rescue" not in text
+
+
+def test_situation_query_count_is_flat(client, django_assert_num_queries):
+    doc = factories.source()
+    cause = factories.cause()
+    for n in range(5):
+        factories.organization(causes=[cause])
+        factories.figure(source=doc, topic=f"Topic {n}").causes.set([cause])
+    with django_assert_num_queries(3):  # figures with their sources, their causes, the causes' organizations
+        client.get("/situation/")

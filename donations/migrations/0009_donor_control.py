@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0007_dispute'),
+        ('donations', '0008_update_emails'),
     ]
 
     operations = [
