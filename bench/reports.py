@@ -3,11 +3,14 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench .venv/bin/python bench/reports.py
 
 It creates the database if it does not exist, migrates it, fills it once (1,000 organizations; the largest
-has 1,000,000 payments, the 999 others 100 each; bulk COPY, with progress), then measures in one run:
-- the report page of the largest organization (all time, through Django's test client), against the bare
-  SQL aggregates that page runs, replayed straight on a cursor: the ratio (target: at most 1.5x);
-- the CSV export of its 1,000,000 rows, in a fresh process: rows per second (target: at least 100,000) and
-  the process's peak memory (target: under 150 MB).
+has 1,000,000 payments, the 999 others 100 each; bulk COPY, with progress; then the reports' daily totals are
+rebuilt from those rows by the same code as `manage.py rebuild_rollups`), then measures in one run:
+- the report page of the largest organization (all time, through Django's test client): its time (target: at
+  most 150 ms), and beside it the SQL it runs, replayed straight on a cursor;
+- the CSV export of its 1,000,000 rows through the real view, in a fresh process: rows per second (target: at
+  least 250,000) and the process's peak memory (target: at most 100 MB), read as the peak resident set size
+  (VmHWM in /proc/self/status: the process's own since it started; getrusage's ru_maxrss is not, as Linux carries
+  the parent's peak over into a child started by fork and exec).
 Use --refill to rebuild the data, --runs N for more timing runs.
 """
 
@@ -87,6 +90,10 @@ def _fill() -> None:
 
     if Organization.objects.filter(slug="bench-largest").exists():
         print("data already there (use --refill to rebuild)")
+        from donations.models import PaymentRollup
+
+        if not PaymentRollup.objects.exists():  # filled before the daily totals existed
+            _rollups()
         return
     started = time.monotonic()
     now = datetime.now(tz=UTC)
@@ -190,7 +197,9 @@ def _fill() -> None:
             payments(),
         )
         print(f"payments: {total:,}")
-        raw.execute("ANALYZE")
+    _rollups()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(f"filled in {time.monotonic() - started:.0f} s")
 
 
@@ -207,6 +216,15 @@ def _staff_client(staff):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def _rollups() -> None:
+    """The reports' daily totals, rebuilt from the rows the fill wrote (COPY bypasses the services that keep them)."""
+    from donations.services.rollups import rollup_rebuild
+
+    started = time.monotonic()
+    rows = rollup_rebuild()
+    print(f"daily totals rebuilt from the raw rows: {rows:,} rows in {time.monotonic() - started:.1f} s")
 
 
 def _bench_staff(users):
@@ -240,9 +258,11 @@ def _measure_report(runs: int) -> None:
                 cursor.fetchall()
         sql_times.append(time.perf_counter() - started)
     page, bare = statistics.median(page_times), statistics.median(sql_times)
-    print(f"report page (largest organization, {LARGEST_PAYMENTS:,} payments): {page * 1000:.0f} ms (median of {runs})")
-    print(f"bare SQL aggregates it runs ({len(aggregates)} statements): {bare * 1000:.0f} ms")
-    print(f"ratio page / bare SQL: {page / bare:.2f}x (target <= 1.5x)")
+    print(
+        f"report page (largest organization, {LARGEST_PAYMENTS:,} payments): {page * 1000:.0f} ms "
+        f"(median of {runs}; target <= 150 ms)"
+    )
+    print(f"of which the SQL it runs ({len(aggregates)} statements), replayed on a cursor: {bare * 1000:.0f} ms")
 
 
 def _measure_csv() -> None:
@@ -255,17 +275,25 @@ def _measure_csv() -> None:
     client = _staff_client(staff)
     started = time.perf_counter()
     response = client.get("/reports/bench-largest/gifts.csv?start=2000-01-01")
-    rows = size = 0
+    lines = size = 0
     for chunk in response.streaming_content:
-        rows += 1
+        lines += chunk.count(b"\n")  # the fill's cells hold no line breaks: one per row
         size += len(chunk)
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = lines - 1  # the header
     print(
-        f"CSV export: {rows - 1:,} rows, {size / 1e6:.0f} MB in {elapsed:.1f} s: {(rows - 1) / elapsed:,.0f} rows/s "
-        f"(target >= 100,000)"
+        f"CSV export: {rows:,} rows, {size / 1e6:.0f} MB in {elapsed:.1f} s: {rows / elapsed:,.0f} rows/s "
+        f"(target >= 250,000)"
     )
-    print(f"CSV export: peak memory of the process {peak_mb:.0f} MB (target < 150 MB)")
+    print(f"CSV export: peak memory (peak RSS, VmHWM) of the process {_peak_rss_mb():.0f} MB (target <= 100 MB)")
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set size since it started (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: may include the parent's peak
 
 
 def main() -> None:
@@ -291,8 +319,8 @@ def main() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute(
-                "TRUNCATE donations_refund, donations_payment, donations_pledgetransition, donations_pledge, "
-                "orgs_membership, orgs_program, orgs_organization_causes, orgs_organization_regions, "
+                "TRUNCATE donations_paymentrollup, donations_refund, donations_payment, donations_pledgetransition, "
+                "donations_pledge, orgs_membership, orgs_program, orgs_organization_causes, orgs_organization_regions, "
                 "orgs_organization_sources, orgs_organization CASCADE"
             )
     _fill()

@@ -361,6 +361,147 @@ class Refund(models.Model):
         return bool(self.transfer_reversal_id)
 
 
+class PaymentRollup(models.Model):
+    """One day's payments and counted refunds of an organization, per currency, program and frequency: what the
+    reports add up instead of every payment row.
+
+    Kept up to date by donations.services.rollups in the same transaction as each payment or refund write, and
+    rebuilt from the raw rows by `manage.py rebuild_rollups`. The day is the payment's (or refund's) date in the
+    portal's time zone (settings.TIME_ZONE), the zone the report's date filters use. A day, not a month: a report's
+    period starts and ends on any day.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    day = models.DateField(_("day"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    payments = models.BigIntegerField(_("payments"), default=0)
+    received = models.BigIntegerField(_("received (minor units)"), default=0)
+    anonymous = models.BigIntegerField(_("payments of donors who did not share their identity"), default=0)
+    refunded = models.BigIntegerField(_("refunded (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("payment rollup")
+        verbose_name_plural = _("payment rollups")
+        constraints = [
+            # Two partial constraints, not one: NULLs are distinct in a unique index (PostgreSQL before 15, SQLite).
+            models.UniqueConstraint(
+                fields=["organization", "day", "currency", "frequency", "program"],
+                condition=Q(program__isnull=False),
+                name="payment_rollup_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "day", "currency", "frequency"],
+                condition=Q(program__isnull=True),
+                name="payment_rollup_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="payment_rollup_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day} {self.currency} {self.frequency} {self.program_id}"
+
+
+class PledgeRollup(models.Model):
+    """How many pledges an organization has, and their amount, per currency, program, frequency and status: what the
+    reports count running monthly gifts from. Kept by pledge creation and pledge_transition in their transactions
+    (donations.services.rollups), rebuilt by `manage.py rebuild_rollups`."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    status = models.CharField(_("status"), max_length=12, choices=PledgeStatus.choices)
+    pledges = models.BigIntegerField(_("pledges"), default=0)
+    amount = models.BigIntegerField(_("amount (minor units)"), default=0)
+
+    class Meta:
+        verbose_name = _("pledge rollup")
+        verbose_name_plural = _("pledge rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "currency", "frequency", "status", "program"],
+                condition=Q(program__isnull=False),
+                name="pledge_rollup_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "currency", "frequency", "status"],
+                condition=Q(program__isnull=True),
+                name="pledge_rollup_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "frequency", "status"], name="pledge_rollup_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.currency} {self.frequency} {self.status} {self.program_id}"
+
+
+class RollupDonor(models.Model):
+    """A donor who shared their identity with an organization, per currency, program and frequency of their gifts: the
+    first and last day they paid. With RollupDonorDay, what the reports count "donors who shared their name" from
+    (once each, by email) without reading every payment; kept with PaymentRollup (donations.services.rollups).
+
+    The donor is known here only by a hash of their email in lower case (`email_key`, 64 bits of SHA-256: an integer,
+    quick to count distinct): enough to count them once.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("program")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    email_key = models.BigIntegerField(_("donor key"))
+    first_day = models.DateField(_("first paid"))
+    last_day = models.DateField(_("last paid"))
+
+    class Meta:
+        verbose_name = _("donor rollup")
+        verbose_name_plural = _("donor rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email_key", "currency", "frequency", "program"],
+                condition=Q(program__isnull=False),
+                name="rollup_donor_key_program",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "email_key", "currency", "frequency"],
+                condition=Q(program__isnull=True),
+                name="rollup_donor_key_no_program",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "last_day", "first_day"], name="rollup_donor_org_days")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.currency} {self.first_day}..{self.last_day}"
+
+
+class RollupDonorDay(models.Model):
+    """A day a RollupDonor paid: read only for donors whose first and last days lie outside a report's period."""
+
+    donor = models.ForeignKey(RollupDonor, on_delete=models.CASCADE, related_name="days", verbose_name=_("donor"))
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("donor rollup day")
+        verbose_name_plural = _("donor rollup days")
+        constraints = [models.UniqueConstraint(fields=["donor", "day"], name="rollup_donor_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.donor_id} {self.day}"
+
+
 class DisputeQuerySet(models.QuerySet["Dispute"]):
     def open(self) -> "DisputeQuerySet":
         """Disputes Stripe has not closed yet: the money is in question (or already withdrawn) until they close."""

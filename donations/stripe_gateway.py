@@ -674,6 +674,11 @@ def refunds_for_charge(charge_id: str) -> list[Refund]:
     return [Refund.from_stripe(refund) for refund in refunds]
 
 
+def refund_retrieve(refund_id: str) -> Refund:
+    """A refund as Stripe has it now (its status moves on: pending, then succeeded or failed)."""
+    return Refund.from_stripe(_call("refunds.retrieve", client().v1.refunds.retrieve, refund_id))
+
+
 def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntent:
     return PaymentIntent.from_stripe(
         _call("payment_intents.retrieve", client().v1.payment_intents.retrieve, payment_intent_id)

@@ -262,6 +262,34 @@ def create_refund(store: Store, ctx: Ctx, raw: dict[str, Any]) -> dict[str, Any]
     return refund_charge(store, ctx, p["charge"], p.get("amount"), p.get("reason"), p.get("metadata", {}), **connected)
 
 
+REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled")
+_NOT_MONEY_BACK = ("failed", "canceled")
+
+
+def set_refund_status(store: Store, ctx: Ctx, refund_id: str, status: str) -> dict[str, Any]:
+    """Stripe moves a refund on by itself: a card refund left ``pending`` that then ``succeeded``, or ``failed`` (the
+    card was closed: the money stays with the merchant, the charge counts it as not refunded any more). Emits
+    ``refund.updated`` and ``charge.refund.updated``, as Stripe does."""
+    re = store.get("refund", refund_id, param="refund")
+    before = re["status"]
+    if before == status:
+        return re
+    if before in _NOT_MONEY_BACK:
+        raise ApiError(f"Refund {refund_id} has {before}; it cannot change any more.", param="status")
+    re["status"] = status
+    re["failure_reason"] = "expired_or_canceled_card" if status == "failed" else None
+    ch = store.get("charge", re["charge"], param="charge")
+    if status in _NOT_MONEY_BACK:
+        ch["amount_refunded"] -= re["amount"]
+        ch["refunded"] = False
+    for listed in ch["refunds"]["data"]:
+        if listed["id"] == refund_id:
+            listed.update(status=re["status"], failure_reason=re["failure_reason"])
+    store.emit(ctx, "refund.updated", re, previous={"status": before})
+    store.emit(ctx, "charge.refund.updated", re, previous={"status": before})
+    return re
+
+
 def refund_charge(
     store: Store,
     ctx: Ctx,

@@ -86,6 +86,11 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             {"outcome": enum(*disputes.OUTCOMES)},
             lambda m, p: sandbox.close_dispute(m[1], **p),
         ),
+        (
+            r"refunds/([^/]+)/status",
+            {"status": enum(*billing.REFUND_STATUSES)},
+            lambda m, p: sandbox.set_refund_status(m[1], p["status"]),
+        ),
         (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),
         (r"webhooks/deliver_pending", {}, lambda m, p: {"delivered": _pending(sandbox)}),
@@ -114,6 +119,8 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
                 "clock": ("advance",),
                 r"disputes/([^/]+)/close": ("outcome",),
             }.get(pattern, ())
+            if pattern.startswith("refunds/"):
+                required = ("status",)
             return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 

@@ -204,6 +204,10 @@ class SandboxServer:
         """The bank decides: ``won`` or ``lost``."""
         return self.run(disputes.close, dispute_id, outcome, ctx=self._ctx(dispute_id))
 
+    def set_refund_status(self, refund_id: str, status: str) -> dict[str, Any]:
+        """A refund's later life at Stripe: pending, then succeeded or failed (see billing.set_refund_status)."""
+        return self.run(billing.set_refund_status, refund_id, status)
+
     def _ctx(self, object_id: str) -> Ctx:
         """Events Stripe makes on its own: no request, the API version of the request that began the story."""
         with self.store.lock:

@@ -104,6 +104,7 @@ def giving_organization(**fields):
 
 def pledge(*, organization, **fields):
     from donations.models import Pledge
+    from donations.services.rollups import rollup_pledge
 
     fields.setdefault("frequency", "once")
     fields.setdefault("currency", "USD")
@@ -112,13 +113,16 @@ def pledge(*, organization, **fields):
     fields.setdefault("amount", fields["gift_amount"] + fields["fee_amount"])
     fields.setdefault("donor_name", "Dana Donor")
     fields.setdefault("donor_email", "dana@example.org")
-    return Pledge.objects.create(organization=organization, **fields)
+    pledge = Pledge.objects.create(organization=organization, **fields)
+    rollup_pledge(pledge=pledge, before=None, after=pledge.status)  # as donations.services.pledges does
+    return pledge
 
 
 def payment(*, pledge, **fields):
     from django.utils import timezone
 
     from donations.models import Payment
+    from donations.services.rollups import rollup_payment
 
     n = next(_seq)
     fields.setdefault("stripe_id", f"pi_test_{n}")
@@ -128,20 +132,26 @@ def payment(*, pledge, **fields):
     fields.setdefault("amount", pledge.amount)
     fields.setdefault("currency", pledge.currency)
     fields.setdefault("paid_at", timezone.now())
-    return Payment.objects.create(pledge=pledge, organization_id=pledge.organization_id, **fields)
+    payment = Payment.objects.create(pledge=pledge, organization_id=pledge.organization_id, **fields)
+    rollup_payment(payment=payment, pledge=pledge)  # as donations.services.fulfilment.payment_record does
+    return payment
 
 
 def refund(*, payment, **fields):
     from django.utils import timezone
 
     from donations.models import Refund
+    from donations.services.rollups import RefundState, rollup_refund
 
     n = next(_seq)
     fields.setdefault("stripe_refund_id", f"re_test_{n}")
     fields.setdefault("amount", payment.amount)
     fields.setdefault("currency", payment.currency)
     fields.setdefault("refunded_at", timezone.now())
-    return Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
+    refund = Refund.objects.create(payment=payment, organization_id=payment.organization_id, **fields)
+    after = RefundState(refund.status, refund.amount, refund.currency, refund.refunded_at)
+    rollup_refund(payment=payment, before=None, after=after)  # as donations.services.fulfilment.refund_record does
+    return refund
 
 
 def member(*, organization, role="member", **fields):

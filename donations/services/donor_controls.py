@@ -17,6 +17,7 @@ from django.utils import timezone
 from common.money import AmountError, currency, format_money, processing_fee
 from donations import stripe_gateway as gateway
 from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.services.rollups import rollup_amount_changed, rollup_identity_changed
 from donations.services.transitions import pledge_note
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,9 @@ def pledge_change_amount(*, pledge: Pledge, gift_amount: int) -> bool:
             gift_amount=gift_amount, fee_amount=fee, amount=amount, updated_at=timezone.now()
         )
         after = format_money(amount, locked.currency)
+        amount_before = locked.amount
+        locked.gift_amount, locked.fee_amount, locked.amount = gift_amount, fee, amount
+        rollup_amount_changed(pledge=locked, amount_before=amount_before)
         note = f"{AMOUNT_NOTE}{before} -> {after} from the next month"
         pledge_note(pledge=pledge, note=note, source=DONOR)
         _confirm(pledge, "amount")
@@ -180,6 +184,8 @@ def pledge_set_sharing(*, pledge: Pledge, share: bool) -> bool:
             .update(share_identity=share, updated_at=timezone.now())
         )
         if updated:
+            locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+            rollup_identity_changed(pledge=locked, shared_before=not share, email_before=locked.donor_email)
             note = (
                 "the donor now shares their name with the organization"
                 if share

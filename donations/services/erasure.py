@@ -32,6 +32,7 @@ from donations.models import (
     UpdateEmail,
 )
 from donations.services.pledges import pledge_stop_monthly
+from donations.services.rollups import rollup_identity_changed
 from donations.services.transitions import pledge_note
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def pledge_erase_identity(*, pledge: Pledge, source: str, why: str) -> bool:
         reason = blocked_reason(locked)
         if reason:
             raise Blocked(reason)
-        email, name = locked.donor_email, locked.donor_name
+        email, name, shared = locked.donor_email, locked.donor_name, locked.share_identity
         moment = timezone.now()
         Pledge.objects.filter(pk=locked.pk).update(
             donor_name="",
@@ -110,6 +111,8 @@ def pledge_erase_identity(*, pledge: Pledge, source: str, why: str) -> bool:
             identity_erased_at=moment,
             updated_at=moment,
         )
+        locked.refresh_from_db()
+        rollup_identity_changed(pledge=locked, shared_before=shared, email_before=email)
         pledge_note(pledge=locked, note=f"donor identity erased ({why})", source=source)
         still_used = Pledge.objects.filter(donor_email__iexact=email).exists() if email else False
         if not still_used:

@@ -42,8 +42,10 @@ class Handler:
         return self.act(**{self.arg: obj}, source=source, event_id=event_id, **facts)
 
 
-_SESSION = Handler(gateway.CheckoutSession.from_stripe, fulfilment.checkout_session_apply, "session")
-_REFUND = Handler(gateway.Refund.from_stripe, fulfilment.refund_updated, "refund")
+_SESSION = Handler(
+    gateway.CheckoutSession.from_stripe, fulfilment.checkout_session_apply, "session", facts=fulfilment.session_facts
+)
+_REFUND = Handler(gateway.Refund.from_stripe, fulfilment.refund_updated, "refund", facts=fulfilment.refund_facts)
 _DISPUTE = Handler(gateway.Dispute.from_stripe, disputes.dispute_opened, "dispute", facts=disputes.dispute_facts)
 
 HANDLERS: dict[str, Handler] = {

@@ -18,6 +18,7 @@ from common.audit import audit_changes
 from common.pagecache import public_pages_changed
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Outcome, Payment, Pledge, PledgeStatus, Refund
+from donations.services.rollups import RefundState, rollup_payment, rollup_refund
 from donations.services.transitions import pledge_note, pledge_transition
 
 logger = logging.getLogger(__name__)
@@ -49,24 +50,27 @@ def payment_record(
     payment_intent_id: str = "",
     paid_at: datetime | None = None,
 ) -> tuple[Payment, bool]:
-    """Record money that moved, once per Stripe id; a receipt is sent after the transaction commits."""
-    payment, created = Payment.objects.get_or_create(
-        stripe_id=stripe_id,
-        defaults={
-            "pledge": pledge,
-            "organization_id": pledge.organization_id,
-            "amount": amount,
-            "currency": currency.upper(),
-            "stripe_payment_intent_id": payment_intent_id or None,
-            "paid_at": paid_at or timezone.now(),
-        },
-    )
-    if not created and payment_intent_id and not payment.stripe_payment_intent_id:
-        Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=payment_intent_id)
-    if created:
-        from donations.tasks import send_receipt
+    """Record money that moved, once per Stripe id, and add it to the reports' rollups in the same transaction; a
+    receipt is sent after the transaction commits."""
+    with transaction.atomic():
+        payment, created = Payment.objects.get_or_create(
+            stripe_id=stripe_id,
+            defaults={
+                "pledge": pledge,
+                "organization_id": pledge.organization_id,
+                "amount": amount,
+                "currency": currency.upper(),
+                "stripe_payment_intent_id": payment_intent_id or None,
+                "paid_at": paid_at or timezone.now(),
+            },
+        )
+        if not created and payment_intent_id and not payment.stripe_payment_intent_id:
+            Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=payment_intent_id)
+        if created:
+            from donations.tasks import send_receipt
 
-        transaction.on_commit(lambda: send_receipt.enqueue(payment_id=payment.pk))
+            rollup_payment(payment=payment, pledge=pledge)
+            transaction.on_commit(lambda: send_receipt.enqueue(payment_id=payment.pk))
     return payment, created
 
 
@@ -107,8 +111,23 @@ def _refund_mismatch(payment: Payment, refund: gateway.Refund) -> str:
     return _flag(payment.pledge, detail)
 
 
-def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, event_id: str = "") -> Outcome:
-    """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired)."""
+def session_facts(session: gateway.CheckoutSession) -> dict[str, Any]:
+    """For a monthly gift's completed session, the subscription as Stripe has it now, asked before any transaction:
+    its later months may have happened already (a renewal failed), and the session's news may come after theirs."""
+    if session.mode != "subscription" or not session.subscription_id or session.status != "complete":
+        return {}
+    if not _known(reference=session.reference):
+        return {}
+    return {"current": gateway.subscription_retrieve(session.subscription_id)}
+
+
+def checkout_session_apply(
+    *, session: gateway.CheckoutSession, source: str, event_id: str = "", current: gateway.Subscription | None = None
+) -> Outcome:
+    """Bring a pledge in line with its Checkout Session (completed, settled, failed later, or expired).
+
+    `current` (what session_facts found, when the caller asked) is a monthly gift's subscription now: a gift whose
+    renewal has failed since is past due, not active, whatever order the events came in."""
     with transaction.atomic():
         pledge = _locked_pledge(reference=session.reference)
         if pledge is None or (pledge.stripe_checkout_session_id not in (None, session.id)):
@@ -127,8 +146,14 @@ def checkout_session_apply(*, session: gateway.CheckoutSession, source: str, eve
         if session.payment_status != "paid":
             return _move(pledge, S.PROCESSING, source=source, event_id=event_id)
         _session_payment_record(pledge, session)
+        if pledge.status in (S.PAST_DUE, S.CANCELED, S.REFUNDED):
+            return Outcome.ALREADY  # later news (a failed renewal, a stop, a refund) already moved the gift on
         to = S.ACTIVE if session.mode == "subscription" else S.PAID
-        return _move(pledge, to, source=source, event_id=event_id)
+        moved = _move(pledge, to, source=source, event_id=event_id)
+        now = SUBSCRIPTION_STATUS.get(current.status) if current else None
+        if to == S.ACTIVE and now in (S.PAST_DUE, S.CANCELED):
+            return _move(pledge, now, source=source, event_id=event_id, note=_subscription_state(current))
+        return moved
 
 
 def _session_payment_record(pledge: Pledge, session: gateway.CheckoutSession) -> None:
@@ -459,12 +484,17 @@ def charge_refunded(
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
-    """A single gift refunded in full is a refunded pledge; a refunded month leaves a monthly gift running."""
+    """A single gift refunded in full is a refunded pledge, and paid again if a refund fails (the money stayed with
+    the organization); a refunded month leaves a monthly gift running."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
+        if pledge.frequency != Frequency.ONCE:
+            return
         refunded = payment.refunds.counted().total()
-        if pledge.frequency == Frequency.ONCE and refunded >= payment.amount:
+        if refunded >= payment.amount:
             _move(pledge, S.REFUNDED, source=source, event_id=event_id)
+        elif pledge.status == S.REFUNDED:
+            _move(pledge, S.PAID, source=source, event_id=event_id, note="a refund failed: not refunded in full")
 
 
 def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, request_key: str | None = None) -> int:
@@ -481,7 +511,7 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
         if record is None and key:
             claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
             if claim is not None:
-                return _refund_notify(claim.pk, _claim_fill(claim, refund, status))
+                return _refund_notify(claim.pk, _claim_fill(payment, claim, refund, status))
         if record is None:
             record, created = Refund.objects.get_or_create(
                 stripe_refund_id=refund.id,
@@ -498,10 +528,12 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
                 },
             )
             if created:
+                rollup_refund(payment=payment, before=None, after=_state(record))
                 return _refund_notify(record.pk, int(status in Refund.COUNTED))
         if record.status != status:
             Refund.objects.filter(pk=record.pk).update(status=status)
             public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
+            rollup_refund(payment=payment, before=_state(record), after=_state(record, status=status))
         if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
             Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
@@ -516,23 +548,49 @@ def _refund_notify(refund_pk: int, counted: int) -> int:
     return counted
 
 
-def _claim_fill(claim: Refund, refund: gateway.Refund, status: str) -> int:
+def _state(record: Refund, **changes: Any) -> RefundState:
+    values = {
+        "status": record.status,
+        "amount": record.amount,
+        "currency": record.currency,
+        "refunded_at": record.refunded_at,
+        **changes,
+    }
+    return RefundState(**values)
+
+
+def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status: str) -> int:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
     audit_changes(claim, {"stripe_refund_id": (claim.stripe_refund_id, refund.id), "status": (claim.status, status)})
     public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
+    filled = {
+        "amount": refund.amount,
+        "currency": refund.currency or claim.currency,
+        "status": status,
+        "refunded_at": refund.created or timezone.now(),
+    }
     Refund.objects.filter(pk=claim.pk).update(
-        stripe_refund_id=refund.id,
-        amount=refund.amount,
-        currency=refund.currency or claim.currency,
-        status=status,
-        refunded_at=refund.created or timezone.now(),
-        transfer_reversal_id=refund.transfer_reversal_id,
+        stripe_refund_id=refund.id, transfer_reversal_id=refund.transfer_reversal_id, **filled
     )
+    rollup_refund(payment=payment, before=_state(claim), after=RefundState(**filled))
     return int(status in Refund.COUNTED)
 
 
-def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -> str:
-    """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right."""
+def refund_facts(refund: gateway.Refund) -> dict[str, Any]:
+    """The refund as Stripe has it now, asked before any transaction, for a payment the portal recorded: events
+    arrive in any order, and a late `refund.updated` saying "pending" must not undo a later "failed"."""
+    recorded = Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None).exists()
+    if not recorded:
+        return {}
+    return {"current": gateway.refund_retrieve(refund.id)}
+
+
+def refund_updated(
+    *, refund: gateway.Refund, source: str, event_id: str = "", current: gateway.Refund | None = None
+) -> str:
+    """A refund changed state (a pending one succeeded or failed): keep the record and the pledge right, as the
+    refund is now (`current`, what refund_facts found) rather than as the event told. Either one in another currency
+    or larger than its payment is flagged, not counted."""
     with transaction.atomic():
         payment = (
             Payment.objects.filter(stripe_payment_intent_id=refund.payment_intent_id or None)
@@ -542,9 +600,11 @@ def refund_updated(*, refund: gateway.Refund, source: str, event_id: str = "") -
         if payment is None:
             return Outcome.NOT_OURS
         _locked_pledge(pk=payment.pledge_id)
-        mismatch = _refund_mismatch(payment, refund)
-        if mismatch:
-            return mismatch
+        for told in filter(None, (refund, current)):
+            mismatch = _refund_mismatch(payment, told)
+            if mismatch:
+                return mismatch
+        refund = current or refund
         refund_record(payment=payment, refund=refund, source=Refund.Source.STRIPE)
         refund_settle_pledge(payment=payment, source=source, event_id=event_id)
         return Outcome.REFUND_UPDATED.format(id=refund.id, status=refund.status)

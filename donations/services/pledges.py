@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from common.money import processing_fee
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
+from donations.services.rollups import rollup_pledge
 from donations.services.transitions import pledge_note, pledge_transition
 from orgs.models import Organization, Program
 
@@ -110,7 +111,7 @@ def pledge_start(*, gift: GiftDetails) -> Pledge:
 
 
 def _create(gift: GiftDetails, fee: int) -> Pledge:
-    return Pledge.objects.create(
+    pledge = Pledge.objects.create(
         organization=gift.organization,
         program=gift.program,
         frequency=gift.frequency,
@@ -126,6 +127,8 @@ def _create(gift: GiftDetails, fee: int) -> Pledge:
         submission_key=gift.submission_key,
         language=gift.language,
     )
+    rollup_pledge(pledge=pledge, before=None, after=pledge.status)  # counted for the reports, in this transaction
+    return pledge
 
 
 def _supersede(pledge: Pledge, gift: GiftDetails) -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from common.audit import audit_changes
 from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.services.rollups import rollup_pledge
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     S.PAST_DUE: {S.ACTIVE, S.CANCELED},
     S.FAILED: set(),
     S.EXPIRED: set(),
-    S.REFUNDED: set(),
+    S.REFUNDED: {S.PAID},  # its refund failed afterwards: the money stayed with the organization
     S.CANCELED: set(),
 }
 
@@ -59,6 +60,7 @@ def pledge_transition(*, pledge: Pledge, to: str, source: str, stripe_event_id: 
         else:
             Pledge.objects.filter(pk=locked.pk).update(status=to, updated_at=timezone.now())
             audit_changes(locked, {"status": (current, to)})  # staff's moves (stop, refund) in the audit trail
+            rollup_pledge(pledge=locked, before=current, after=to)
             transition = PledgeTransition.objects.create(
                 pledge=locked,
                 from_status=current,

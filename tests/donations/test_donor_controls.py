@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from donations.models import Payment, Pledge, PledgeStatus, PledgeTransition
+from donations.services.rollups import rollup_differences
 from tests import factories
 from tests.donations.conftest import deliver, new_events, start_monthly_gift
 
@@ -73,6 +74,7 @@ def test_change_the_amount_from_next_month_without_proration(client, stripe_sand
         stripe_sandbox.advance(monthly.stripe_subscription_id)
         deliver(client, new_events(stripe_sandbox))
     assert sorted(Payment.objects.values_list("amount", flat=True)) == [50000, 70000]
+    assert rollup_differences() == []  # the pledged totals follow the new amount
 
 
 def test_a_bad_amount_is_refused_clearly(client, stripe_sandbox, monthly):
@@ -213,3 +215,4 @@ def test_name_sharing_applies_to_reports_and_csv_from_then_on(client, stripe_san
     with on_commit():
         client.post(f"/donations/mine/gifts/{monthly.reference}/sharing/", {"share": "0"})
     assert seen() == (False, False) and len(donor_notes(monthly)) == 2
+    assert rollup_differences() == []  # the reports' running totals follow each choice

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from donations.models import Dispute, Payment, Pledge, PledgeStatus, PledgeTransition, StripeEvent, UpdateEmail
 from donations.services import erasure
+from donations.services.rollups import rollup_differences
 from tests import factories
 from tests.donations.conftest import deliver, new_events, start_monthly_gift
 
@@ -78,6 +79,7 @@ def test_retention_dry_run_prints_and_changes_nothing_then_the_run_erases(org_a,
     assert _erased(old) and _erased(abandoned) and _erased(expired)
     assert not _erased(recent) and not _erased(fresh_abandoned)
     assert _money(old) == money  # erasure never touches amounts
+    assert rollup_differences() == []
     note = old.transitions.get(source=PledgeTransition.Source.RETENTION)
     assert note.note.startswith("donor identity erased (last payment")
     out = StringIO()
@@ -184,6 +186,7 @@ def test_erase_my_data_stops_monthly_gifts_deletes_the_customer_and_keeps_amount
     assert stripe_sandbox.store.objects.get(monthly.stripe_subscription_id)["status"] == "canceled"
     assert customer not in stripe_sandbox.store.objects  # the Stripe customer is deleted
     assert _money(monthly) == money
+    assert rollup_differences() == []
     # the events the portal keeps no longer hold the address
     assert not [e for e in StripeEvent.objects.all() if "dana@example.org" in str(e.payload).lower()]
     # the page is closed, and a new link cannot be had: no gifts remain for the address

@@ -75,7 +75,9 @@ def test_reconciliation_records_reconcile_on_sessions_and_invoices(
     Pledge.objects.update(created_at=timezone.now() - timedelta(hours=1))
     _reconcile()
     assert _sources(once) == [("paid", "reconcile")]
-    assert _sources(monthly) == [("active", "reconcile"), ("past_due", "reconcile")]
+    # active, then past due as the subscription is now (the completion's news re-fetches it), then the decline's
+    # reason written as a note on the history
+    assert _sources(monthly) == [("active", "reconcile"), ("past_due", "reconcile"), ("past_due", "reconcile")]
 
 
 def test_return_page_records_return_page(client, stripe_sandbox, giving_org):

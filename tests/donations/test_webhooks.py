@@ -48,6 +48,7 @@ def test_webhook_query_count_does_not_grow_with_the_data(
             deliver(client, events)
         return len(queries)
 
+    one_gift_queries()  # the first gift of the day also creates the day's row of the reports' totals
     first = one_gift_queries()
     for _ in range(200):
         extra = factories.pledge(organization=giving_org, status="paid")

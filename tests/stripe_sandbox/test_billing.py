@@ -62,6 +62,24 @@ def test_refund_from_the_dashboard(api: Api, sandbox, receiver) -> None:
     assert api.ok("get", f"charges/{charge['id']}")["refunded"] is True
 
 
+def test_a_pending_refund_fails_later_and_the_charge_counts_it_back(api: Api, sandbox, receiver) -> None:
+    charge = paid_charge(api, sandbox)
+    refund = api.ok("post", "refunds", {"payment_intent": charge["payment_intent"], "amount": "1000"})
+    receiver.clear()
+    url = f"{sandbox.url}/_sandbox/refunds/{refund['id']}/status"
+    assert requests.post(url, {"status": "pending"}, timeout=5).json()["status"] == "pending"
+    assert requests.post(url, {"status": "failed"}, timeout=5).json()["failure_reason"] == "expired_or_canceled_card"
+    assert receiver.types() == ["refund.updated", "charge.refund.updated"] * 2
+    assert receiver.events()[-1]["data"]["previous_attributes"] == {"status": "pending"}
+    assert api.ok("get", f"refunds/{refund['id']}")["status"] == "failed"
+    listed = api.ok("get", "refunds", {"charge": charge["id"]})["data"]
+    assert [r["status"] for r in listed] == ["failed"]
+    assert api.ok("get", f"charges/{charge['id']}")["amount_refunded"] == 0
+    again = requests.post(url, {"status": "succeeded"}, timeout=5)
+    assert again.status_code == 400 and "cannot change" in again.json()["error"]["message"]
+    assert requests.post(url, {}, timeout=5).status_code == 400  # the status is required
+
+
 def subscription(api: Api, sandbox) -> dict:
     session = api.ok("post", "checkout/sessions", subscription_params())
     pay(sandbox, session["id"])

@@ -352,7 +352,11 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     plain = _checkout(client, "payment", "krw", 50000, submit_type="donate")
     pay(sandbox, plain.id)
     plain_intent = client.v1.checkout.sessions.retrieve(plain.id).payment_intent
-    sandbox.dashboard_refund(client.v1.payment_intents.retrieve(plain_intent).latest_charge)
+    plain_refund = sandbox.dashboard_refund(client.v1.payment_intents.retrieve(plain_intent).latest_charge)
+    # that refund's later life: pending, then failed (the card was closed)
+    sandbox.set_refund_status(plain_refund["id"], "pending")
+    sandbox.set_refund_status(plain_refund["id"], "failed")
+    client.v1.refunds.retrieve(plain_refund["id"])
     # declined, then expired
     declined = _checkout(client, "payment", "usd", 1500)
     pay(sandbox, declined.id, "decline")
@@ -545,6 +549,8 @@ def test_every_event_matches_the_sdk_and_the_examples(observed) -> None:
         "application_fee.refunded",
         "invoice.created",
         "refund.created",
+        "refund.updated",
+        "charge.refund.updated",
         "customer.subscription.created",
         "invoice.voided",
         "customer.updated",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0008_update_emails'),
+        ('donations', '0009_payment_rollup'),
     ]
 
     operations = [
