@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from donations.models import Pledge, PledgeStatus
+from donations.services.rollups import rollup_differences
 from orgs.models import Organization
 from tests import factories
 from tests.e2e.browsing import give, label, sign_in, snap, wait_for
@@ -146,3 +147,4 @@ def test_donor_controls_gifts_and_data_from_an_email_link(new_page, portal):
     assert "Kim Donor" not in text and EMAIL not in str(rows)
     donor.goto("/donations/mine/gifts/")
     expect(donor).to_have_url(re.compile(r"/donations/mine/$"))
+    assert rollup_differences() == []  # the reports' running totals followed every change
