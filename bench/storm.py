@@ -420,8 +420,10 @@ def main() -> None:
     _fresh_database(database_url)
     sandbox_port, port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as scratch:
-        env = _environment(database_url, redis_url, str(Path(scratch) / "static"))
-        env.update(STRIPE_API_BASE=f"http://127.0.0.1:{sandbox_port}", DJANGO_SETTINGS_MODULE="config.settings")
+        env = _environment(
+            database_url, redis_url, str(Path(scratch) / "static"), stripe_url=f"http://127.0.0.1:{sandbox_port}"
+        )
+        env.update(DJANGO_SETTINGS_MODULE="config.settings")
         _prepare(env)
         os.environ.update(env)
         import django

@@ -313,6 +313,7 @@ class Refund(models.Model):
     # Refunds in these states count as money returned; "failed" and "canceled" ones are kept but not counted.
     COUNTED = ("succeeded", "pending", "requires_action")
     REQUESTED = "requested"  # a claim: staff asked, Stripe has not answered yet (not counted)
+    SUCCEEDED = "succeeded"  # only succeeded refunds settle a pledge as refunded and are told to the donor
 
     status = models.CharField(_("status"), max_length=30, default="succeeded")
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STRIPE)

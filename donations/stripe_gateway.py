@@ -278,6 +278,7 @@ class Subscription:
     amount: int = 0  # the first item's price: what each month charges
     currency: str = ""
     default_payment_method: str = ""
+    latest_invoice_id: str = ""  # the last invoice it made ("" when none)
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Subscription":
@@ -294,6 +295,7 @@ class Subscription:
             amount=int(price.get("unit_amount") or 0) * int(items[0].get("quantity") or 1),
             currency=_currency(data),
             default_payment_method=_id(data.get("default_payment_method")),
+            latest_invoice_id=_id(data.get("latest_invoice")),
         )
 
 

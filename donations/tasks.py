@@ -114,6 +114,8 @@ def send_status_notice(transition_id: int) -> bool:
         if transition is None or transition.pledge.status != transition.to_status:
             return False
         pledge = transition.pledge
+        if pledge.status == PledgeStatus.PAST_DUE and pledge.actions_required.awaiting().exists():
+            return False  # past due for a month awaiting the donor's confirmation: its email has the link
         context = {"stop_url": _stop_url(pledge) if pledge.status == PledgeStatus.PAST_DUE else ""}
         _email_donor(pledge, STATUS_NOTICES[transition.to_status], context)
         PledgeTransition.objects.filter(pk=transition.pk).update(notice_sent_at=timezone.now())
@@ -123,12 +125,12 @@ def send_status_notice(transition_id: int) -> bool:
 
 @task()
 def send_refund_notice(refund_id: int) -> bool:
-    """Tell the donor money was returned to them: once per refund, and only for a refund that counts."""
+    """Tell the donor money was returned to them: once per refund, and only once it has succeeded."""
     with transaction.atomic():
         refund = (
             Refund.objects.select_for_update(of=("self",))
             .select_related("payment__pledge__organization")
-            .filter(pk=refund_id, notice_sent_at__isnull=True, status__in=Refund.COUNTED)
+            .filter(pk=refund_id, notice_sent_at__isnull=True, status=Refund.SUCCEEDED)
             .first()
         )
         if refund is None:

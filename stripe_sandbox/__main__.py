@@ -10,6 +10,7 @@ import sys
 import threading
 
 from .server import DEFAULT_WEBHOOK_SECRET, SandboxServer
+from .webhooks import MAX_DELAY, MODES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +33,27 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ACCT_ID",
         help="a connected account (acct_...) destination charges may go to; repeat for more",
     )
+    parser.add_argument(
+        "--delivery",
+        choices=MODES,
+        default="async",
+        help="async (default, as Stripe): webhooks after the API's answer, after random delays, in any order; "
+        "sync: in order, before the answer",
+    )
+    parser.add_argument(
+        "--max-delay", type=float, default=MAX_DELAY, help="seconds: the longest random wait before an async webhook"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    server = SandboxServer(args.host, args.port, args.webhook_url, args.webhook_secret, quiet=not args.verbose)
+    server = SandboxServer(
+        args.host,
+        args.port,
+        args.webhook_url,
+        args.webhook_secret,
+        quiet=not args.verbose,
+        delivery=args.delivery,
+        max_delay=args.max_delay,
+    )
     server.settle_delay = args.settle_delay
     for account_id in args.account:
         server.register_account(account_id)

@@ -90,7 +90,6 @@ LIST_FILTERS: dict[str, dict[str, tuple[Validator, Callable[[dict, Any], bool]]]
 
 def handle(store: Store, ctx: Ctx, method: str, path: str, params: dict[str, Any], **request: Any) -> dict:
     """Answer one ``/v1`` request (``path`` without ``/v1/``). ``request``: base_url, connected."""
-    checkout.sweep(store, ctx)
     if method == "POST" and path == "checkout/sessions":
         result = checkout.create_session(store, ctx, params, **request)
         return expand(store, result, params.get("expand", {}))

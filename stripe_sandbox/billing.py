@@ -8,8 +8,20 @@ from typing import Any
 
 from . import connect, donor_controls, objects
 from .money import format_amount
-from .params import EXPAND, ApiError, boolean, enum, hash_of, integer, invalid, metadata, string, validate
-from .state import Ctx, Store, now
+from .params import (
+    EXPAND,
+    ApiError,
+    boolean,
+    enum,
+    hash_of,
+    integer,
+    invalid,
+    metadata,
+    refuse_unmodelled,
+    string,
+    validate,
+)
+from .state import Ctx, Store, new_id, now
 
 
 def add_interval(moment: int, interval: str, count: int = 1) -> int:
@@ -99,8 +111,10 @@ OUTCOMES = ("paid", "failed", "requires_action")
 
 def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url: str = "") -> dict[str, Any]:
     """A new billing period starts: its invoice is paid (``invoice.paid``), fails (``invoice.payment_failed``), or
-    waits for the customer to confirm the payment on the hosted invoice page (``invoice.payment_action_required``:
-    the invoice stays open, its payment intent in ``requires_action``)."""
+    waits for the customer to confirm the payment on the hosted invoice page: the invoice stays open, its payment
+    intent in ``requires_action``, and, as for any automatic payment that did not go through, Stripe sends
+    ``invoice.payment_failed`` and makes the subscription ``past_due``, besides ``invoice.payment_action_required``
+    (Stripe does not retry it on its own: the customer confirms, or ``retry``)."""
     sub = store.get("subscription", sub_id)
     if outcome not in OUTCOMES:
         raise invalid("Invalid outcome: must be one of " + ", ".join(OUTCOMES), "outcome")
@@ -123,17 +137,23 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url
     store.emit(ctx, "invoice.created", inv)
     if action:
         store.emit(ctx, "payment_intent.requires_action", store.objects[_invoice_intent(store, inv["id"])])
-        store.emit(ctx, "invoice.payment_action_required", inv)
-        return inv
-    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers)
+    _attempted(store, ctx, sub, inv, paid=outcome == "paid", transfers=transfers, action=action)
     return inv
 
 
 def _attempted(
-    store: Store, ctx: Ctx, sub: dict, inv: dict, *, paid: bool, transfers: list[tuple[str, dict]] = ()
+    store: Store,
+    ctx: Ctx,
+    sub: dict,
+    inv: dict,
+    *,
+    paid: bool,
+    transfers: list[tuple[str, dict]] = (),
+    action: bool = False,
 ) -> None:
     """An invoice's payment was attempted: Stripe's events, the subscription's status when it changes, and a
-    destination charge's transfer and fee (after the invoice's own events)."""
+    destination charge's transfer and fee (after the invoice's own events). ``action``: the payment waits for the
+    customer's confirmation (its payment intent did not fail: no ``payment_intent.payment_failed``)."""
     previous_status = sub["status"]
     if paid:
         sub["status"] = "active"
@@ -141,9 +161,11 @@ def _attempted(
     else:
         if previous_status == "active":
             sub["status"] = "past_due"
-        pi = store.objects[_invoice_intent(store, inv["id"])]
-        store.emit(ctx, "payment_intent.payment_failed", pi)
+        if not action:
+            store.emit(ctx, "payment_intent.payment_failed", store.objects[_invoice_intent(store, inv["id"])])
         store.emit(ctx, "invoice.payment_failed", inv)
+        if action:
+            store.emit(ctx, "invoice.payment_action_required", inv)
     if sub["status"] != previous_status:
         store.emit(ctx, "customer.subscription.updated", sub, previous={"status": previous_status})
     for event_type, obj in transfers:
@@ -241,8 +263,14 @@ REFUND_CREATE = {
 }
 
 
+# What the pinned API version accepts on ``POST /v1/refunds`` that the sandbox does not model (customer balance
+# refunds, refunds by email instructions): refused with a clear message.
+REFUND_UNMODELLED = ("currency", "customer", "instructions_email", "origin")
+
+
 def create_refund(store: Store, ctx: Ctx, raw: dict[str, Any]) -> dict[str, Any]:
     """``POST /v1/refunds``: refund all that remains of a charge, or ``amount`` of it."""
+    refuse_unmodelled(raw, REFUND_UNMODELLED)
     p = validate(raw, REFUND_CREATE)
     if "charge" not in p and "payment_intent" not in p:
         raise invalid("One of `charge` or `payment_intent` is required.", "charge", "parameter_missing")
@@ -316,6 +344,9 @@ def refund_charge(
             code="amount_too_large",
         )
     re = store.add(objects.refund(ch, amount, reason, meta or {}))
+    if store.pending_refunds > 0:  # a refund the card network or bank takes time over (see settle_refund)
+        store.pending_refunds -= 1
+        re.update(status="pending", pending_reason="processing")
     ch["amount_refunded"] += amount
     ch["refunded"] = ch["amount_refunded"] == ch["amount"]
     ch["refunds"]["data"].insert(0, re)
@@ -324,4 +355,32 @@ def refund_charge(
     store.emit(ctx, "refund.created", re)
     for event_type, obj in taken_back:
         store.emit(ctx, event_type, obj)
+    return re
+
+
+REFUND_FAILURE = "expired_or_canceled_card"
+
+
+def settle_refund(store: Store, ctx: Ctx, refund_id: str, outcome: str = "succeed") -> dict[str, Any]:
+    """A pending refund ends: it ``succeed``s, or it ``fail``s (the card was closed) and the money goes back to the
+    platform's balance: the charge no longer counts it as refunded. Stripe's events: ``refund.updated`` and
+    ``charge.refund.updated``, and ``refund.failed`` for a failure."""
+    re = store.get("refund", refund_id)
+    if outcome not in ("succeed", "fail"):
+        raise invalid("Invalid outcome: must be one of succeed, fail", "outcome")
+    if re["status"] != "pending":
+        raise invalid(f"Refund {refund_id} is {re['status']}; only a pending refund settles.", "id")
+    previous = {"status": "pending", "pending_reason": re.pop("pending_reason", "processing")}
+    if outcome == "succeed":
+        re["status"] = "succeeded"
+    else:
+        ch = store.objects[re["charge"]]
+        ch["amount_refunded"] -= re["amount"]
+        ch["refunded"] = False
+        re.update(status="failed", failure_reason=REFUND_FAILURE, failure_balance_transaction=new_id("txn_"))
+        previous["failure_reason"] = None
+    store.emit(ctx, "refund.updated", re, previous=previous)
+    store.emit(ctx, "charge.refund.updated", re, previous=previous)
+    if outcome == "fail":
+        store.emit(ctx, "refund.failed", re)
     return re

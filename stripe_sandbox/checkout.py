@@ -20,6 +20,7 @@ from .params import (
     invalid,
     list_of,
     metadata,
+    refuse_unmodelled,
     string,
     url,
     validate,
@@ -30,6 +31,18 @@ LOCALES = """auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hr hu id 
 pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW""".split()  # noqa: SIM905
 METHOD_TYPES = """card us_bank_account sepa_debit bacs_debit acss_debit au_becs_debit link kakao_pay kr_card
 naver_pay payco samsung_pay""".split()  # noqa: SIM905
+# The pinned API version's ``ui_mode`` values (the SDK's Literal); the sandbox serves the hosted page only.
+UI_MODES = ("elements", "embedded_page", "form", "hosted_page")
+HOSTED = "hosted_page"
+# What the pinned API version accepts on ``POST /v1/checkout/sessions`` that the sandbox does not model: refused with
+# a clear message, never as an unknown parameter (tests/stripe_sandbox/test_checkout_params.py keeps this list, and
+# SESSION_CREATE, in step with the SDK's SessionCreateParams).
+UNMODELLED = """adaptive_pricing after_expiration automatic_tax branding_settings consent_collection currency
+custom_fields custom_text customer_account customer_creation customer_update discounts integration_identifier
+invoice_creation managed_payments name_collection optional_items origin_context payment_method_collection
+payment_method_data payment_method_options permissions phone_number_collection redirect_on_completion return_url
+saved_payment_method_options setup_intent_data shipping_address_collection shipping_options
+tax_id_collection""".split()  # noqa: SIM905
 _FORBIDDEN = set("<>\\'\"*")
 
 
@@ -110,7 +123,11 @@ SESSION_CREATE = {
     "subscription_data": SUBSCRIPTION_DATA,
     "expires_at": integer(0),
     "locale": enum(*LOCALES),
-    "payment_method_types": list_of(enum(*METHOD_TYPES), 30),
+    "allowed_payment_method_types": list_of(enum(*METHOD_TYPES), 30),
+    "excluded_payment_method_types": list_of(enum(*METHOD_TYPES), 30),
+    "payment_method_configuration": id_prefixed("pmc_"),
+    "ui_mode": enum(*UI_MODES),
+    "wallet_options": hash_of({"link": hash_of({"display": enum("auto", "never")})}),
     "billing_address_collection": enum("auto", "required"),
     "allow_promotion_codes": boolean,
     "expand": EXPAND,
@@ -119,8 +136,23 @@ SESSION_CREATE = {
 
 def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str, connected: bool = False) -> dict:
     """``POST /v1/checkout/sessions``: an open session, with its prices and products; no event (Stripe sends none)."""
+    refuse_unmodelled(raw, UNMODELLED)
     p = validate(raw, SESSION_CREATE, required=("mode", "success_url"))
     p.pop("allow_promotion_codes", None)
+    if p.get("ui_mode", HOSTED) != HOSTED:
+        raise invalid(
+            f"ui_mode `{p['ui_mode']}` is valid for Stripe but the local sandbox serves only the hosted page "
+            f"(`{HOSTED}`).",
+            "ui_mode",
+        )
+    if "allowed_payment_method_types" in p and (
+        "excluded_payment_method_types" in p or "payment_method_configuration" in p
+    ):
+        raise invalid(
+            "You may only specify one of these parameters: allowed_payment_method_types, "
+            "excluded_payment_method_types, payment_method_configuration.",
+            "allowed_payment_method_types",
+        )
     mode = p["mode"]
     if "line_items" not in p:
         raise invalid(
@@ -166,7 +198,7 @@ def _check_mode(p: dict[str, Any], mode: str, connected: bool) -> None:
     if "customer" in p and "customer_email" in p:
         raise invalid("You may only specify one of these parameters: customer, customer_email.", "customer_email")
     data = p.get("payment_intent_data", {})
-    if "statement_descriptor" in data and "card" in p.get("payment_method_types", ["card"]):
+    if "statement_descriptor" in data and "card" in p.get("allowed_payment_method_types", ["card"]):
         raise invalid(
             "The `payment_intent_data[statement_descriptor]` parameter is not supported for the `card` payment method "
             "type. Use `payment_intent_data[statement_descriptor_suffix]` instead.",
@@ -409,12 +441,19 @@ def expire(store: Store, ctx: Ctx, session_id: str) -> dict[str, Any]:
     return session
 
 
-def sweep(store: Store, ctx: Ctx) -> None:
-    """Expire open sessions whose ``expires_at`` has passed (Stripe does it on its own clock)."""
-    moment = now()
-    for session in store.all("checkout.session"):
-        if session["status"] == "open" and session["expires_at"] <= moment:
-            expire(store, ctx, session["id"])
+def sweep(store: Store, ctx: Ctx) -> list[str]:
+    """Expire open sessions whose ``expires_at`` has passed on the sandbox's clock; their ids. The server's expiry
+    timer calls it when the earliest one is due, as Stripe does on its own clock, whether or not a request comes."""
+    moment = store.clock()
+    due = [s["id"] for s in store.all("checkout.session") if s["status"] == "open" and s["expires_at"] <= moment]
+    for session_id in due:
+        expire(store, ctx, session_id)
+    return due
+
+
+def next_expiry(store: Store) -> float | None:
+    """When the earliest open session expires (a Unix time), or None."""
+    return min((s["expires_at"] for s in store.all("checkout.session") if s["status"] == "open"), default=None)
 
 
 def line_items(store: Store, session_id: str) -> dict[str, Any]:

@@ -91,6 +91,16 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
             {"status": enum(*billing.REFUND_STATUSES)},
             lambda m, p: sandbox.set_refund_status(m[1], p["status"]),
         ),
+        (
+            r"refunds/pending",
+            {"count": integer(0), "outcome": enum("succeed", "fail"), "delay": _decimal},
+            lambda m, p: _pending_refunds(sandbox, p),
+        ),
+        (
+            r"refunds/([^/]+)/settle",
+            {"outcome": enum("succeed", "fail")},
+            lambda m, p: sandbox.settle_refund(m[1], **p),
+        ),
         (r"accounts", {"id": id_prefixed("acct_")}, lambda m, p: sandbox.register_account(p["id"])),
         (r"events/([^/]+)/deliver", {}, lambda m, p: _delivered(sandbox, m[1])),
         (r"webhooks/deliver_pending", {}, lambda m, p: {"delivered": _pending(sandbox)}),
@@ -111,16 +121,20 @@ def _post(sandbox: SandboxServer, path: str, params: dict[str, Any]) -> Any:
     for pattern, schema, action in routes:
         match = re.fullmatch(pattern, path)
         if match:
-            if "outcome" in schema and "outcome" not in params and not pattern.startswith("disputes"):
-                params["outcome"] = "succeed" if pattern.startswith("checkout") else "paid"
+            if (
+                "outcome" in schema
+                and "outcome" not in params
+                and pattern != "refunds/pending"
+                and not pattern.startswith("disputes")
+            ):
+                params["outcome"] = "succeed" if pattern.startswith(("checkout", "refunds")) else "paid"
             required = {
                 "faults": ("mode",),
                 "accounts": ("id",),
                 "clock": ("advance",),
                 r"disputes/([^/]+)/close": ("outcome",),
+                r"refunds/([^/]+)/status": ("status",),
             }.get(pattern, ())
-            if pattern.startswith("refunds/"):
-                required = ("status",)
             return action(match, validate(params, schema, required=required))
     raise ApiError(f"Unrecognized request URL (POST: /_sandbox/{path}).", status=404)
 
@@ -149,3 +163,8 @@ def _faults(sandbox: SandboxServer, p: dict[str, Any]) -> dict[str, Any]:
         p["mode"], p.get("count", 1), p.get("delay", 0.0), p.get("path_prefix", "/v1/"), p.get("saved", False)
     )
     return vars(sandbox.fault)
+
+
+def _pending_refunds(sandbox: SandboxServer, p: dict[str, Any]) -> dict[str, Any]:
+    sandbox.make_refunds_pending(p.get("count", 1), p.get("outcome"), p.get("delay", 0.0))
+    return {"pending_refunds": sandbox.store.pending_refunds, "outcome": p.get("outcome"), "delay": p.get("delay", 0.0)}

@@ -29,7 +29,7 @@ def checkout_session(
 ) -> dict[str, Any]:
     obj = fixture("checkout.session")
     _null(obj, "after_expiration", "consent", "consent_collection", "customer", "customer_details", "invoice")
-    _null(obj, "payment_intent", "payment_method_configuration_details", "saved_payment_method_options")
+    _null(obj, "payment_intent", "saved_payment_method_options")
     _null(obj, "shipping_address_collection", "shipping_cost", "collected_information", "permissions")
     _null(obj, "wallet_options", "currency_conversion", "managed_payments", "subscription")
     payment = mode == "payment"
@@ -59,7 +59,8 @@ def checkout_session(
         metadata=params.get("metadata", {}),
         submit_type=params.get("submit_type"),
         payment_method_collection=None if payment else "always",
-        payment_method_types=params.get("payment_method_types", ["card"]),
+        payment_method_types=_method_types(params),
+        payment_method_configuration_details=_configuration(params),
         status="open",
         payment_status="unpaid",
         total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
@@ -69,6 +70,24 @@ def checkout_session(
         wallet_options=None,
     )
     return obj
+
+
+DYNAMIC_CONFIGURATION = "pmc_SandboxDefaultConfiguration"  # the account's default payment method configuration
+
+
+def _method_types(params: dict[str, Any]) -> list[str]:
+    """An explicit list as given; else the dynamic payment methods of the account's configuration, which in the
+    sandbox is the card (wallets such as Apple Pay and Google Pay are shown as part of it)."""
+    if "allowed_payment_method_types" in params:
+        return list(params["allowed_payment_method_types"])
+    return [t for t in ["card"] if t not in params.get("excluded_payment_method_types", [])] or ["card"]
+
+
+def _configuration(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Dynamic payment methods come from a payment method configuration (the account's default unless named)."""
+    if "allowed_payment_method_types" in params:
+        return None
+    return {"id": params.get("payment_method_configuration", DYNAMIC_CONFIGURATION), "parent": None}
 
 
 def product(name: str, description: str | None, created: int) -> dict[str, Any]:

@@ -85,6 +85,17 @@ def _place(node: dict[str, Any], parts: list[str], value: str, key: str) -> None
         node = child
 
 
+def refuse_unmodelled(params: dict[str, Any], unmodelled: list[str] | tuple[str, ...]) -> None:
+    """Parameters Stripe's API accepts that the sandbox does not model: a clear 400, never "unknown parameter"."""
+    for key in params:
+        if key in unmodelled:
+            raise invalid(
+                f"`{key}` is a valid parameter for Stripe's API, but the local sandbox does not model it (see the "
+                "README's 'What the sandbox does not model').",
+                key,
+            )
+
+
 def name(path: str, key: str) -> str:
     return f"{path}[{key}]" if path else key
 

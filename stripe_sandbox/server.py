@@ -18,7 +18,8 @@ from common.test_mode import SANDBOX_WEBHOOK_SECRET
 from . import api, billing, checkout, control, disputes, donor_controls, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
-from .webhooks import Dispatcher
+from .timers import ExpiryTimer
+from .webhooks import MAX_DELAY, MODES, Dispatcher
 
 logger = logging.getLogger(__name__)
 DEFAULT_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRET  # the portal's settings use the same one in test mode
@@ -44,9 +45,12 @@ class Fault:
 class SandboxServer:
     """A local Stripe in test mode. ``start()`` serves in a background thread; ``stop()`` ends it.
 
-    Attributes a test may set: ``event_order`` ("stripe" or "reversed": delivery order of the events one action
-    makes), ``delivery`` ("sync": before the causing request answers; "async": from a background thread),
-    ``settle_delay`` (seconds after which a bank debit settles by itself; None: only when told).
+    ``delivery`` ("async", the default, as Stripe does: after the causing request has answered, from a background
+    thread, each event after a random delay of up to ``max_delay`` seconds, so the events of one action arrive in
+    any order; "sync": in order, before the causing request answers). ``wait_for_deliveries()`` waits until every
+    queued delivery has been attempted. Attributes a test may set: ``delivery``, ``event_order`` ("stripe" or
+    "reversed": the order the events of one action are handed to delivery), ``settle_delay`` (seconds after which a
+    bank debit settles by itself; None: only when told).
     """
 
     def __init__(
@@ -56,11 +60,16 @@ class SandboxServer:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         quiet: bool = True,
+        delivery: str = "async",
+        max_delay: float = MAX_DELAY,
     ) -> None:
+        if delivery not in MODES:
+            raise ValueError("delivery is 'async' or 'sync'")
         self.host, self.port, self.quiet = host, port, quiet
         self.store = Store()
         secret = webhook_secret or os.environ.get("STRIPE_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET
-        self.webhooks = Dispatcher(self.store, webhook_url, secret)
+        self.webhooks = Dispatcher(self.store, webhook_url, secret, mode=delivery, max_delay=max_delay)
+        self._request = threading.local()  # the events a request made, held until its answer is sent (async)
         self.event_order = "stripe"
         self.settle_delay: float | None = None
         self.fault = Fault()
@@ -71,6 +80,8 @@ class SandboxServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
+        self._refund_autosettle: tuple[str, float] | None = None
+        self._expiry = ExpiryTimer(self.store, self.expire_due)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> SandboxServer:
@@ -81,11 +92,13 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-sandbox", daemon=True
         )
         self._thread.start()
+        self._expiry.start()
         return self
 
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        self._expiry.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -117,8 +130,8 @@ class SandboxServer:
 
     @delivery.setter
     def delivery(self, mode: str) -> None:
-        if mode not in ("sync", "async"):
-            raise ValueError("delivery is 'sync' or 'async'")
+        if mode not in MODES:
+            raise ValueError("delivery is 'async' or 'sync'")
         self.webhooks.mode = mode
 
     def set_webhook_url(self, url: str | None) -> None:
@@ -135,7 +148,26 @@ class SandboxServer:
             self.dispatch(ctx.events)
 
     def dispatch(self, events: list[dict[str, Any]]) -> None:
-        self.webhooks.dispatch(events[::-1] if self.event_order == "reversed" else events)
+        """Hand new events to the dispatcher. In async mode, while a request is being answered, they are held until
+        its answer has been sent (Stripe's webhooks never come before the API's answer)."""
+        for event in events:
+            if event["type"] == "refund.created":
+                self._after_refund(event["data"]["object"])
+        events = events[::-1] if self.event_order == "reversed" else events
+        held = getattr(self._request, "held", None)
+        if held is not None and self.delivery == "async":
+            self.webhooks.hold(len(events))
+            held.extend(events)
+        else:
+            self.webhooks.dispatch(events)
+
+    def _hold(self) -> None:
+        self._request.held = []
+
+    def _release(self) -> None:
+        held, self._request.held = getattr(self._request, "held", None), None
+        if held:
+            self.webhooks.dispatch(held, held=True)
 
     def pay(self, session_id: str, outcome: str = "success", email: str | None = None) -> bool:
         """What the checkout page's buttons do. False when the card is declined."""
@@ -159,6 +191,11 @@ class SandboxServer:
 
     def expire(self, session_id: str) -> dict[str, Any]:
         return self.run(checkout.expire, session_id)
+
+    def expire_due(self) -> list[str]:
+        """Expire every open Checkout Session whose ``expires_at`` has passed on the sandbox's clock (what the
+        expiry timer does when one is due); their ids."""
+        return self.run(checkout.sweep)
 
     def advance(self, subscription_id: str, outcome: str = "paid") -> dict[str, Any]:
         return self.run(billing.advance, subscription_id, outcome, self.url, ctx=self._ctx(subscription_id))
@@ -208,6 +245,41 @@ class SandboxServer:
         """A refund's later life at Stripe: pending, then succeeded or failed (see billing.set_refund_status)."""
         return self.run(billing.set_refund_status, refund_id, status)
 
+    def make_refunds_pending(self, count: int = 1, outcome: str | None = None, delay: float = 0.0) -> None:
+        """The next ``count`` refunds (through the API or the dashboard) stay ``pending``; with ``outcome``
+        (``succeed`` or ``fail``) each settles so by itself ``delay`` seconds later, else only when told
+        (``settle_refund``)."""
+        if outcome not in (None, "succeed", "fail"):
+            raise ValueError("outcome is succeed or fail")
+        with self.store.lock:
+            self.store.pending_refunds = count
+            self._refund_autosettle = (outcome, delay) if outcome else None
+
+    def settle_refund(self, refund_id: str, outcome: str = "succeed") -> dict[str, Any]:
+        """A pending refund succeeds or fails (``refund.updated``, ``charge.refund.updated``, ``refund.failed``)."""
+        with self.store.lock:
+            charge = self.store.get("refund", refund_id)["charge"]
+        return self.run(billing.settle_refund, refund_id, outcome, ctx=self._ctx(charge))
+
+    def _after_refund(self, refund: dict[str, Any]) -> None:
+        """A refund made pending while automatic settling is on: settle it after the delay."""
+        if refund.get("status") != "pending" or not self._refund_autosettle:
+            return
+        outcome, delay = self._refund_autosettle
+        self._later(delay, self._auto_settle_refund, refund["id"], outcome)
+
+    def _auto_settle_refund(self, refund_id: str, outcome: str) -> None:
+        try:
+            self.settle_refund(refund_id, outcome)
+        except ApiError as error:  # settled by hand meanwhile
+            logger.info("automatic settle of %s skipped: %s", refund_id, error.message)
+
+    def _later(self, delay: float, action: Any, *args: Any) -> None:
+        timer = threading.Timer(delay, action, args=args)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
     def _ctx(self, object_id: str) -> Ctx:
         """Events Stripe makes on its own: no request, the API version of the request that began the story."""
         with self.store.lock:
@@ -224,10 +296,12 @@ class SandboxServer:
             self.fault = Fault(mode, count if mode != "none" else 0, delay, path_prefix, saved)
 
     def advance_clock(self, seconds: int) -> int:
-        """Move the sandbox's clock forward (for idempotency keys' 24-hour life); the total offset in seconds."""
+        """Move the sandbox's clock forward (idempotency keys' 24-hour life, Checkout expiry); the total offset."""
         with self.store.lock:
             self.store.clock_offset += seconds
-            return self.store.clock_offset
+            offset = self.store.clock_offset
+        self._expiry.wake()  # sessions due on the new time expire now
+        return offset
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._fault_lock:
@@ -251,9 +325,10 @@ class SandboxServer:
     def deliver_pending(self) -> list[str]:
         return self.webhooks.deliver_pending()
 
-    def wait_for_deliveries(self) -> None:
-        """With ``delivery = "async"``: wait until the queued deliveries have been attempted."""
-        self.webhooks.drain()
+    def wait_for_deliveries(self, timeout: float = 30.0) -> None:
+        """With ``delivery = "async"``: wait until the queued deliveries have been attempted (TimeoutError after
+        ``timeout`` seconds)."""
+        self.webhooks.drain(timeout)
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Copies of the events made so far, oldest first (``type``: only those of that type)."""
@@ -263,6 +338,7 @@ class SandboxServer:
     def state(self) -> dict[str, Any]:
         summary = self.store.summary()
         summary["webhooks"] = {"url": self.webhook_url, "enabled": self.webhooks.enabled, "mode": self.delivery}
+        summary["webhooks"]["queued"] = self.webhooks.pending_count()  # async deliveries not yet attempted
         with self._requests_lock:
             summary["api_requests"] = {"count": len(self.api_requests), "last": self.api_requests[-20:]}
         return summary
@@ -290,6 +366,8 @@ class SandboxServer:
         ctx = Ctx(api_version=headers.get("Stripe-Version") or DEFAULT_API_VERSION, request_id=request_id)
         ctx.idempotency_key = key
         status, body = self._idempotent(record, ctx, method, path, params, headers, out_headers, fault)
+        if method == "POST" and path == "checkout/sessions":
+            self._expiry.wake()  # a new session: perhaps the earliest to expire
         if key:
             out_headers["Idempotency-Key"] = key
         self.dispatch(ctx.events)
@@ -443,6 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         raw = body if method == "POST" else parts.query
         headers: dict[str, str] = {"Request-Id": request_id}
+        sandbox._hold()
         try:
             if path.startswith("/v1/"):
                 status, payload, extra = sandbox.handle_v1(method, path[4:], raw, self.headers, request_id)
@@ -467,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("stripe sandbox: error answering %s %s", method, path)
             error = ApiError("An unknown error occurred in the sandbox.", status=500, type="api_error")
             self._send(500, _json(error.body()), "application/json", headers)
+        finally:
+            sandbox._release()  # async webhooks go out once the answer has been sent
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.send_response(status)

@@ -102,7 +102,8 @@ class Store:
         self.deliveries: dict[str, list[Delivery]] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
         self.webhook_endpoint = False  # whether an endpoint is configured (for ``pending_webhooks``)
-        self.clock_offset = 0  # seconds the sandbox's clock runs ahead of real time (for idempotency keys' expiry)
+        self.clock_offset = 0  # seconds the sandbox's clock runs ahead of real time (idempotency keys, expiry)
+        self.pending_refunds = 0  # how many of the next refunds stay ``pending`` until settled (billing.settle_refund)
 
     def clock(self) -> float:
         return time.time() + self.clock_offset

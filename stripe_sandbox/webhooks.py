@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
+import itertools
 import json
 import logging
-import queue
+import random
 import threading
 import time
 import urllib.error
@@ -18,6 +20,8 @@ from .state import Delivery, Store, now
 logger = logging.getLogger(__name__)
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 TIMEOUT = 10.0
+MAX_DELAY = 0.25  # seconds: the longest random wait before an asynchronous delivery
+MODES = ("async", "sync")
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -28,32 +32,62 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 
 
 class Dispatcher:
-    """Sends events to one endpoint, synchronously (default) or from a background thread (``mode = "async"``)."""
+    """Sends events to one endpoint.
 
-    def __init__(self, store: Store, url: str | None, secret: str) -> None:
+    ``mode = "async"`` (the default, as Stripe does): each event is sent from a background thread after the action
+    that made it has answered, after a small random delay (up to ``max_delay`` seconds), so the events of one action
+    may arrive in another order than they were made. ``mode = "sync"``: each is sent, in order, before the action
+    answers (for tests that read the order Stripe makes them in). ``drain()`` waits for every queued delivery.
+    """
+
+    def __init__(
+        self, store: Store, url: str | None, secret: str, mode: str = "async", max_delay: float = MAX_DELAY
+    ) -> None:
         self.store = store
         self.url = url
         self.secret = secret
         self.enabled = True
-        self.mode = "sync"
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.mode = mode
+        self.max_delay = max_delay
+        self.random = random.Random()  # noqa: S311 - delays, not secrets; a test may seed it
+        self._due: list[tuple[float, int, str]] = []  # (when, sequence, event id), a heap
+        self._sequence = itertools.count()
+        self._busy = 0  # events taken off the heap and still being delivered
+        self._held = 0  # events made by a request still answering, dispatched once it has answered
+        self._condition = threading.Condition()
         self._worker: threading.Thread | None = None
+        self._stopping = False
         store.webhook_endpoint = bool(url)
 
     def set_url(self, url: str | None) -> None:
         self.url = url
         self.store.webhook_endpoint = bool(url)
 
-    def dispatch(self, events: list[dict[str, Any]]) -> None:
-        """Deliver newly made events, unless delivery is switched off (they stay pending)."""
+    def hold(self, count: int) -> None:
+        """``count`` events will be dispatched once their request has answered: ``drain()`` waits for them too."""
+        with self._condition:
+            self._held += count
+
+    def dispatch(self, events: list[dict[str, Any]], held: bool = False) -> None:
+        """Deliver newly made events, unless delivery is switched off (they stay pending). ``held``: these were
+        announced with ``hold()``."""
+        if held:
+            with self._condition:
+                self._held -= len(events)
+                self._condition.notify_all()
         if not (self.enabled and self.url):
             return
-        for event in events:
-            if self.mode == "async":
-                self._ensure_worker()
-                self._queue.put(event["id"])
-            else:
+        if self.mode != "async":
+            for event in events:
                 self.deliver(event["id"])
+            return
+        with self._condition:
+            moment = time.monotonic()
+            for event in events:
+                delay = self.random.uniform(0, self.max_delay) if self.max_delay > 0 else 0.0
+                heapq.heappush(self._due, (moment + delay, next(self._sequence), event["id"]))
+            self._ensure_worker()
+            self._condition.notify_all()
 
     def deliver(self, event_id: str) -> Delivery:
         """POST one event to the endpoint now; record the answer. Never raises for a network failure."""
@@ -103,24 +137,48 @@ class Dispatcher:
 
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
+            self._stopping = False
             self._worker = threading.Thread(target=self._run, name="stripe-sandbox-webhooks", daemon=True)
             self._worker.start()
 
     def _run(self) -> None:
-        while (event_id := self._queue.get()) is not None:
+        while True:
+            with self._condition:
+                while not self._stopping and (not self._due or self._due[0][0] > time.monotonic()):
+                    wait = self._due[0][0] - time.monotonic() if self._due else None
+                    self._condition.wait(wait)
+                if self._stopping:
+                    return
+                _when, _sequence, event_id = heapq.heappop(self._due)
+                self._busy += 1
             try:
                 self.deliver(event_id)
             finally:
-                self._queue.task_done()
-        self._queue.task_done()
+                with self._condition:
+                    self._busy -= 1
+                    self._condition.notify_all()
 
-    def drain(self) -> None:
-        """Wait until every queued (async) delivery has been attempted."""
-        if self._worker is not None:
-            self._queue.join()
+    def pending_count(self) -> int:
+        """Events queued for asynchronous delivery, or being delivered now."""
+        with self._condition:
+            return len(self._due) + self._busy + self._held
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every queued (async) delivery has been attempted, including those of events that the
+        endpoint's own calls back into the sandbox made meanwhile. Raises TimeoutError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._due or self._busy or self._held:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{len(self._due) + self._busy + self._held} webhook deliveries still waiting")
+                self._condition.wait(left)
 
     def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            self._due.clear()
+            self._condition.notify_all()
         if self._worker is not None and self._worker.is_alive():
-            self._queue.put(None)
             self._worker.join(timeout=TIMEOUT + 1)
         self._worker = None

@@ -182,3 +182,20 @@ def pytest_sessionfinish(session, exitstatus):
     if _scanner.found and exitstatus == 0:
         print("\ndonor data in the logs:\n" + "\n".join(_scanner.found))
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_one_request_at_a_time():
+    """See tests/live.py: with SQLite in memory the live server handles one request at a time."""
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    from tests.live import OneRequestAtATime
+
+    if connections["default"].vendor != "sqlite":  # PostgreSQL: each thread has its own connection
+        yield
+        return
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime
+    yield
+    LiveServerThread.server_class = original

@@ -137,6 +137,15 @@ class _Browser:
         return location
 
 
+def _webhooks_delivered(donor: _Browser, sandbox: str) -> dict:
+    """Wait until the sandbox has sent every webhook (asynchronous, as Stripe); its state then."""
+    deadline = time.monotonic() + 30
+    while (state := json.loads(donor.request(sandbox + "/_sandbox/state")[2]))["webhooks"]["queued"]:
+        assert time.monotonic() < deadline, "the sandbox's webhooks were not delivered"
+        time.sleep(0.05)
+    return state
+
+
 def test_a_donor_gives_on_a_fresh_run_and_everything_is_recorded(running_portal):
     portal, sandbox = running_portal.url, running_portal.sandbox_url
     donor = _Browser()
@@ -159,11 +168,12 @@ def test_a_donor_gives_on_a_fresh_run_and_everything_is_recorded(running_portal)
         assert status == 303
         assert "is received" in donor.request(thanks)[2]
 
-    state = json.loads(donor.request(sandbox + "/_sandbox/state")[2])
+    state = _webhooks_delivered(donor, sandbox)
     subscription = next(e["object_id"] for e in state["events"] if e["type"] == "customer.subscription.created")
     charge = next(e["object_id"] for e in state["events"] if e["type"] == "charge.succeeded")
     assert donor.request(f"{sandbox}/_sandbox/subscriptions/{subscription}/advance", {})[0] == 200
     assert donor.request(f"{sandbox}/_sandbox/charges/{charge}/refund", {})[0] == 200
+    assert {e["delivery"] for e in _webhooks_delivered(donor, sandbox)["events"]} == {"delivered"}
 
     with sqlite3.connect(running_portal.database) as db:
         pledges = dict(db.execute("SELECT currency, status FROM donations_pledge").fetchall())

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from donations import stripe_gateway as gateway
 from donations.models import ActionRequired, Frequency, Outcome, Payment
+from donations.services import fulfilment
 from donations.services.fulfilment import _invoice_pledge, _mismatch
 from donations.services.transitions import pledge_note
 
@@ -47,3 +48,41 @@ def invoice_action_required(*, invoice: gateway.Invoice, source: str, event_id: 
 
         transaction.on_commit(lambda: send_action_required_notice.enqueue(action_id=action.pk))
         return Outcome.ACTION_REQUIRED
+
+
+# Stripe answers a renewal that needs 3-D Secure as it answers a declined card: `invoice.payment_failed` and the
+# subscription `past_due` (customer.subscription.updated), besides `invoice.payment_action_required`, in any order.
+# The donor is emailed once for that month: the link to confirm it. Whichever of the three events comes first
+# records the month as awaiting the donor (and sends the link); the "payment failed" notice of the past-due move is
+# then not sent (tasks.send_status_notice skips it while a month awaits the donor).
+
+
+def invoice_failed(
+    *,
+    invoice: gateway.Invoice,
+    current: gateway.Subscription | None,
+    failure: str,
+    awaiting: gateway.Invoice | None,
+    source: str,
+    event_id: str = "",
+) -> str:
+    """`invoice.payment_failed`: a month awaiting the donor's confirmation is recorded first (see above)."""
+    if awaiting is not None:
+        invoice_action_required(invoice=awaiting, source=source, event_id=event_id)
+    return fulfilment.invoice_payment_failed(
+        invoice=invoice, current=current, failure=failure, source=source, event_id=event_id
+    )
+
+
+def subscription_changed(
+    *,
+    subscription: gateway.Subscription,
+    current: gateway.Subscription | None,
+    awaiting: gateway.Invoice | None,
+    source: str,
+    event_id: str = "",
+) -> str:
+    """`customer.subscription.updated`: past due for a month awaiting the donor: that month is recorded first."""
+    if awaiting is not None:
+        invoice_action_required(invoice=awaiting, source=source, event_id=event_id)
+    return fulfilment.subscription_updated(subscription=subscription, current=current, source=source, event_id=event_id)

@@ -60,14 +60,14 @@ HANDLERS: dict[str, Handler] = {
     ),
     "invoice.payment_failed": Handler(
         gateway.Invoice.from_stripe,
-        fulfilment.invoice_payment_failed,
+        actions.invoice_failed,
         "invoice",
         facts=fulfilment.invoice_failure_facts,
     ),
     "invoice.payment_action_required": Handler(gateway.Invoice.from_stripe, actions.invoice_action_required, "invoice"),
     "customer.subscription.updated": Handler(
         gateway.Subscription.from_stripe,
-        fulfilment.subscription_updated,
+        actions.subscription_changed,
         "subscription",
         facts=fulfilment.subscription_facts,
     ),

@@ -295,10 +295,26 @@ def invoice_failure_facts(invoice: gateway.Invoice) -> dict[str, Any]:
     the invoice's payment was declined (its payment intent's last_payment_error)."""
     current = _subscription_now(invoice.subscription_id, invoice.reference) if invoice.subscription_id else None
     if current is None:
-        return {"current": None, "failure": ""}
+        return {"current": None, "failure": "", "awaiting": None}
     intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
-    failure = gateway.payment_intent_retrieve(intent_id).failure if intent_id else ""
-    return {"current": current, "failure": failure}
+    intent = gateway.payment_intent_retrieve(intent_id) if intent_id else None
+    awaiting = invoice if intent and intent.status == REQUIRES_ACTION and invoice.status == "open" else None
+    return {"current": current, "failure": intent.failure if intent else "", "awaiting": awaiting}
+
+
+REQUIRES_ACTION = "requires_action"  # a payment intent waiting for the customer (3-D Secure)
+
+
+def _awaiting_donor(subscription: gateway.Subscription | None) -> gateway.Invoice | None:
+    """A past-due subscription whose latest invoice waits for the donor to confirm its payment (3-D Secure): that
+    invoice (Stripe makes the subscription past due for it, as for a declined card), else None."""
+    if subscription is None or subscription.status != "past_due" or not subscription.latest_invoice_id:
+        return None
+    invoice = gateway.invoice_retrieve(subscription.latest_invoice_id)
+    intent_id = invoice.payment_intent_id or gateway.invoice_payment_intent(invoice.id)
+    if invoice.status != "open" or not intent_id:
+        return None
+    return invoice if gateway.payment_intent_retrieve(intent_id).status == REQUIRES_ACTION else None
 
 
 def invoice_payment_failed(
@@ -330,8 +346,10 @@ def invoice_payment_failed(
 
 
 def subscription_facts(subscription: gateway.Subscription) -> dict[str, Any]:
-    """The subscription as Stripe has it now, asked before any transaction (None when it is not ours)."""
-    return {"current": _subscription_now(subscription.id, subscription.reference)}
+    """The subscription as Stripe has it now, asked before any transaction (None when it is not ours), and, when it
+    is past due because a payment waits for the donor's confirmation, that invoice (`awaiting`)."""
+    current = _subscription_now(subscription.id, subscription.reference)
+    return {"current": current, "awaiting": _awaiting_donor(current)}
 
 
 def _subscription_state(subscription: gateway.Subscription) -> str:
@@ -484,13 +502,15 @@ def charge_refunded(
 
 
 def refund_settle_pledge(*, payment: Payment, source: str, event_id: str = "") -> None:
-    """A single gift refunded in full is a refunded pledge, and paid again if a refund fails (the money stayed with
-    the organization); a refunded month leaves a monthly gift running."""
+    """A single gift refunded in full is a refunded pledge, and paid again if a refund that had succeeded fails (the
+    money stayed with the organization); a refunded month leaves a monthly gift running.
+
+    Only refunds that succeeded settle it: a pending refund may still fail (then the gift stays paid)."""
     with transaction.atomic():
         pledge = _locked_pledge(pk=payment.pledge_id)
         if pledge.frequency != Frequency.ONCE:
             return
-        refunded = payment.refunds.counted().total()
+        refunded = payment.refunds.filter(status=Refund.SUCCEEDED).total()
         if refunded >= payment.amount:
             _move(pledge, S.REFUNDED, source=source, event_id=event_id)
         elif pledge.status == S.REFUNDED:
@@ -511,7 +531,8 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
         if record is None and key:
             claim = Refund.objects.select_for_update().filter(request_key=key, stripe_refund_id__isnull=True).first()
             if claim is not None:
-                return _refund_notify(claim.pk, _claim_fill(payment, claim, refund, status))
+                _claim_fill(payment, claim, refund, status)
+                return _refund_notify(claim.pk, status)
         if record is None:
             record, created = Refund.objects.get_or_create(
                 stripe_refund_id=refund.id,
@@ -529,23 +550,34 @@ def refund_record(*, payment: Payment, refund: gateway.Refund, source: str, requ
             )
             if created:
                 rollup_refund(payment=payment, before=None, after=_state(record))
-                return _refund_notify(record.pk, int(status in Refund.COUNTED))
-        if record.status != status:
+                return _refund_notify(record.pk, status)
+        if record.status != status and _refund_moves_on(record.status, status):
             Refund.objects.filter(pk=record.pk).update(status=status)
             public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
             rollup_refund(payment=payment, before=_state(record), after=_state(record, status=status))
+            _refund_notify(record.pk, status)
         if refund.transfer_reversal_id and record.transfer_reversal_id != refund.transfer_reversal_id:
             Refund.objects.filter(pk=record.pk).update(transfer_reversal_id=refund.transfer_reversal_id)
         return 0
 
 
-def _refund_notify(refund_pk: int, counted: int) -> int:
-    """A refund newly counted: the donor hears of it once, after the transaction commits. Returns `counted`."""
-    if counted:
+# A refund's status only moves on: pending (or awaiting the customer), then succeeded, then (rarely) failed or
+# canceled; Stripe's events arrive in any order, and news of an earlier state never undoes a later one.
+_REFUND_STAGE = {Refund.REQUESTED: 0, "pending": 1, "requires_action": 1, "succeeded": 2, "failed": 3, "canceled": 3}
+
+
+def _refund_moves_on(current: str, new: str) -> bool:
+    return _REFUND_STAGE.get(new, 1) > _REFUND_STAGE.get(current, 1)
+
+
+def _refund_notify(refund_pk: int, status: str) -> int:
+    """A refund that succeeded: the donor hears of it once, after the transaction commits (a pending one may still
+    fail, so the donor is told when it succeeds). Returns 1 when the refund counts as money returned."""
+    if status == Refund.SUCCEEDED:
         from donations.tasks import send_refund_notice
 
         transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id=refund_pk))
-    return counted
+    return int(status in Refund.COUNTED)
 
 
 def _state(record: Refund, **changes: Any) -> RefundState:
@@ -559,7 +591,7 @@ def _state(record: Refund, **changes: Any) -> RefundState:
     return RefundState(**values)
 
 
-def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status: str) -> int:
+def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status: str) -> None:
     """Stripe's news of a refund staff asked for: the claimed row gets its Stripe id, amount and status."""
     audit_changes(claim, {"stripe_refund_id": (claim.stripe_refund_id, refund.id), "status": (claim.status, status)})
     public_pages_changed()  # a program's progress counts refunds; a queryset update sends no signal
@@ -573,7 +605,6 @@ def _claim_fill(payment: Payment, claim: Refund, refund: gateway.Refund, status:
         stripe_refund_id=refund.id, transfer_reversal_id=refund.transfer_reversal_id, **filled
     )
     rollup_refund(payment=payment, before=_state(claim), after=RefundState(**filled))
-    return int(status in Refund.COUNTED)
 
 
 def refund_facts(refund: gateway.Refund) -> dict[str, Any]:

@@ -49,12 +49,13 @@ def test_a_renewal_needing_3d_secure_emails_the_donor_the_hosted_invoice_page_on
     assert message.to == [DONOR]
     assert "확인" in message.subject and "₩50,000" in message.body
     assert invoice["hosted_invoice_url"] in message.body and pledge.reference in message.body
-    assert StripeEvent.objects.get(event_id=action_required["id"]).outcome == Outcome.ACTION_REQUIRED
+    # invoice.payment_failed came first and recorded the month (Stripe sends it too, and makes the gift past due)
+    assert StripeEvent.objects.get(event_id=action_required["id"]).outcome == Outcome.ACTION_ALREADY
     assert StripeEvent.objects.get(event_id="evt_asked_again").outcome == Outcome.ACTION_ALREADY
-    assert _awaiting(org) == [("KRW", 1, 50000)]
-    assert "awaits the donor's confirmation" in pledge.transitions.order_by("-pk").first().note
+    assert _awaiting(org) == [("KRW", 1, 50000)] and ActionRequired.objects.count() == 1
+    assert pledge.transitions.filter(note__contains="awaits the donor's confirmation").count() == 1
     pledge.refresh_from_db()
-    assert pledge.status == "active"
+    assert pledge.status == "past_due"  # as Stripe's subscription: one email all the same (the link)
 
     stripe_sandbox.retry_invoice(invoice["id"], "paid")  # the donor confirmed on Stripe's page
     with on_commit():
@@ -119,3 +120,42 @@ def test_staff_see_the_month_awaiting_the_donor_on_the_pledge(
         deliver(client, new_events(stripe_sandbox))
     page = superuser_client.get(f"/admin/donations/pledge/{pledge.pk}/change/").content.decode()
     assert "Payments awaiting the donor" in page and invoice["id"] in page
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["customer.subscription.updated", "invoice.payment_failed", "invoice.payment_action_required"],
+)
+def test_a_3d_secure_month_emails_the_donor_once_whatever_event_comes_first(
+    client, stripe_sandbox, giving_org_with_program, on_commit, first
+):
+    """Stripe's three events for a renewal awaiting 3-D Secure (payment failed, past due, action required), in any
+    order and twice: one email, the link to confirm; no "payment failed" email besides."""
+    pledge = _active_monthly_gift(client, stripe_sandbox, giving_org_with_program, on_commit)
+    invoice = stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="requires_action")
+    events = new_events(stripe_sandbox)
+    ordered = [e for e in events if e["type"] == first] + [e for e in events if e["type"] != first]
+    with on_commit():
+        deliver(client, ordered)
+        deliver(client, ordered[::-1])
+    [message] = mail.outbox
+    assert invoice["hosted_invoice_url"] in message.body
+    pledge.refresh_from_db()
+    assert pledge.status == "past_due" and ActionRequired.objects.get().stripe_invoice_id == invoice["id"]
+
+    stripe_sandbox.retry_invoice(invoice["id"], "paid")  # the donor confirmed
+    with on_commit():
+        deliver(client, new_events(stripe_sandbox))
+    pledge.refresh_from_db()
+    assert pledge.status == "active" and _awaiting(giving_org_with_program) == []
+
+
+def test_a_declined_renewal_still_emails_payment_failed(client, stripe_sandbox, giving_org_with_program, on_commit):
+    pledge = _active_monthly_gift(client, stripe_sandbox, giving_org_with_program, on_commit)
+    stripe_sandbox.advance(pledge.stripe_subscription_id, outcome="failed")
+    with on_commit():
+        deliver(client, new_events(stripe_sandbox))
+    [message] = mail.outbox
+    assert "hosted" not in message.body and not ActionRequired.objects.exists()
+    pledge.refresh_from_db()
+    assert pledge.status == "past_due"

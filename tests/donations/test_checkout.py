@@ -161,3 +161,13 @@ def test_a_form_sent_again_for_another_gift_is_not_mixed_up(client, stripe_sandb
     assert Pledge.objects.get(submission_key=fresh_key).amount == 10000
     first.refresh_from_db()
     assert first.amount == 2500 and first.status == PledgeStatus.ABANDONED
+
+
+def test_checkout_uses_dynamic_payment_methods_of_the_pinned_version(client, stripe_sandbox, giving_org):
+    """No payment_method_types (gone from Checkout in the pinned API version) and no explicit list: the payment
+    methods enabled in the Stripe dashboard (cards, with Apple Pay and Google Pay) are offered, per currency."""
+    give(client, giving_org)
+    session = stripe_sandbox.store.get("checkout.session", Pledge.objects.get().stripe_checkout_session_id)
+    assert session["ui_mode"] == "hosted_page"
+    assert session["payment_method_configuration_details"]["id"].startswith("pmc_")
+    assert session["payment_method_types"] == ["card"]

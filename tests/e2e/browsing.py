@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core import mail
 from playwright.sync_api import Page, expect
@@ -109,9 +112,25 @@ def to_checkout(page: Page, sandbox_url: str) -> None:
 
 
 def pay(page: Page) -> None:
+    """Pay on the sandbox's checkout page; the thank-you page; then wait until the sandbox has sent its webhooks
+    (asynchronous, as Stripe's): the test's next database work must not meet one (tests/live.py)."""
+    sandbox = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
     page.get_by_role("button", name="Pay with test card 4242").click()
     expect(page).to_have_url(re.compile(r"/donations/thanks/\?session_id=cs_"))
     expect(page.locator("main")).to_contain_text("is received")
+    webhooks_delivered(sandbox)
+
+
+def webhooks_delivered(sandbox_url: str, seconds: float = 10.0) -> None:
+    """Wait until the sandbox's queue of webhooks is empty (its state's ``webhooks.queued``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with urllib.request.urlopen(sandbox_url + "/_sandbox/state", timeout=5) as response:  # noqa: S310
+            if not json.loads(response.read())["webhooks"]["queued"]:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sandbox's webhooks still queued after {seconds} s")
+        time.sleep(0.05)
 
 
 def give(page: Page, sandbox_url: str, slug: str, **form) -> None:

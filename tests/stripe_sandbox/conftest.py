@@ -24,6 +24,8 @@ class Receiver:
     def __init__(self) -> None:
         self.deliveries: list[dict[str, Any]] = []
         self.status = 200
+        self.gate = threading.Event()  # cleared by a test: each delivery waits until it is set again
+        self.gate.set()
         self.lock = threading.Lock()
         receiver = self
 
@@ -32,6 +34,7 @@ class Receiver:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.gate.wait(timeout=30)
                 with receiver.lock:
                     receiver.deliveries.append({"headers": dict(self.headers), "body": body})
                 self.send_response(receiver.status)
@@ -70,7 +73,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def sandbox(receiver: Receiver) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET) as server:
+    """Immediate delivery: these tests read the events in the order Stripe makes them, as the receiver got them
+    (asynchronous delivery, the default, is tested in test_webhooks.py and by the portal's live tests)."""
+    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET, delivery="sync") as server:
         server.register_account(ACCOUNT)  # the connected account the tests' destination charges go to
         yield server
 

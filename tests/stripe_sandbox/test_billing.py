@@ -190,18 +190,25 @@ def test_a_renewal_that_needs_3d_secure_waits_on_the_hosted_invoice_page_until_r
         f"{sandbox.url}/_sandbox/subscriptions/{sub['id']}/advance", {"outcome": "requires_action"}, timeout=5
     )
     assert response.status_code == 200
-    assert receiver.types() == ["invoice.created", "payment_intent.requires_action", "invoice.payment_action_required"]
+    assert receiver.types() == [  # as Stripe: the automatic payment did not go through, the subscription is past due
+        "invoice.created",
+        "payment_intent.requires_action",
+        "invoice.payment_failed",
+        "invoice.payment_action_required",
+        "customer.subscription.updated",
+    ]
     intent = receiver.events()[1]["data"]["object"]
-    invoice = receiver.events()[2]["data"]["object"]
+    invoice = receiver.events()[3]["data"]["object"]
     assert intent["status"] == "requires_action" and intent["next_action"]["type"] == "use_stripe_sdk"
     assert (invoice["status"], invoice["amount_paid"]) == ("open", 0)
     assert invoice["hosted_invoice_url"] == f"{sandbox.url}/invoice/{invoice['id']}"
-    assert api.ok("get", f"subscriptions/{sub['id']}")["status"] == "active"
+    assert api.ok("get", f"subscriptions/{sub['id']}")["status"] == "past_due"
     page = requests.get(invoice["hosted_invoice_url"], timeout=5)
     assert page.status_code == 200 and "Confirm the payment" in page.text and "TEST MODE" in page.text
     receiver.clear()
     sandbox.retry_invoice(invoice["id"], "paid")
-    assert receiver.types()[0] == "invoice.paid"
+    assert receiver.types()[0] == "invoice.paid" and "customer.subscription.updated" in receiver.types()
+    assert api.ok("get", f"subscriptions/{sub['id']}")["status"] == "active"
     assert api.ok("get", f"invoices/{invoice['id']}")["status"] == "paid"
     assert api.ok("get", f"payment_intents/{intent['id']}")["status"] == "succeeded"
 

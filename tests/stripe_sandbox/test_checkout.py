@@ -184,11 +184,39 @@ def test_expire_an_open_session_only(api: Api, sandbox, receiver) -> None:
     assert page.status_code == 409 and "expired" in page.text and "Pay with test card" not in page.text
 
 
-def test_session_past_expires_at_expires_on_its_own(api: Api, sandbox, receiver) -> None:
+def _until(condition, what: str, seconds: float = 10.0):  # noqa: ANN001, ANN202
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.02)
+    return result
+
+
+def test_session_expires_on_time_without_any_request(api: Api, sandbox, receiver) -> None:
+    """A short expiry (the 30 minutes Stripe allows at least, on the sandbox's clock): the timer fires at
+    ``expires_at`` and sends ``checkout.session.expired``; no API request is needed for it."""
+    created = int(time.time())
+    session = api.ok("post", "checkout/sessions", payment_params(expires_at=str(created + 1800)))
+    later = api.ok("post", "checkout/sessions", payment_params(expires_at=str(created + 3600)))
+    requests_before = len(sandbox.api_requests)
+    sandbox.advance_clock(1800 - (int(time.time()) - created) - 5)  # five seconds before: still open
+    assert sandbox.expire_due() == [] and sandbox.store.objects[session["id"]]["status"] == "open"
+    sandbox.advance_clock(10)
+    _until(lambda: receiver.types() == ["checkout.session.expired"], "the expiry timer")
+    assert receiver.events()[0]["data"]["object"]["id"] == session["id"]
+    assert sandbox.store.objects[later["id"]]["status"] == "open"  # the next one waits for its own time
+    assert len(sandbox.api_requests) == requests_before  # no request made it happen
+    page = pay(sandbox, session["id"])
+    assert page.status_code == 409 and "expired" in page.text
+
+
+def test_expiry_timer_expires_a_session_whose_time_has_passed(api: Api, sandbox, receiver) -> None:
     session = api.ok("post", "checkout/sessions", payment_params())
-    sandbox.store.objects[session["id"]]["expires_at"] = int(time.time()) - 1
+    with sandbox.store.lock:
+        sandbox.store.objects[session["id"]]["expires_at"] = int(time.time()) - 1
+    sandbox.advance_clock(0)  # wakes the timer, as a new session or a move of the clock does
+    _until(lambda: receiver.types() == ["checkout.session.expired"], "the expiry timer")
     assert api.ok("get", f"checkout/sessions/{session['id']}")["status"] == "expired"
-    assert receiver.types() == ["checkout.session.expired"]
 
 
 def test_list_sessions_filters_by_status_and_payment_intent(api: Api, sandbox) -> None:

@@ -7,10 +7,11 @@ neither knows (unknown), a field the example has but the object lacks (missing),
 ``null`` where the SDK does not allow it, and a value outside an enum (the SDK's ``Union[Literal[...], str]`` is
 read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future values, not a licence to invent them).
 
-Every flow the sandbox supports runs once (one-off and monthly Checkout, delayed payments, declines, renewals
-paid, failed and retried, refunds, Connect transfers, application fees and reversals, subscription updates and
-cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK receives,
-every delivered webhook and every event in the sandbox's own log is checked.
+Every flow the sandbox supports runs once (one-off and monthly Checkout, dynamic and explicit payment methods,
+delayed payments, declines, expiry by the sandbox's timer, renewals paid, failed, retried and awaiting 3-D Secure,
+refunds, pending refunds that succeed or fail, Connect transfers, application fees and reversals, subscription
+updates and cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK
+receives, every delivered webhook and every event in the sandbox's own log is checked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ast
 import importlib
 import inspect
 import json
+import time
 import types
 import typing
 from decimal import Decimal, InvalidOperation
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
+import requests
 import stripe
 from stripe._object_classes import OBJECT_CLASSES
 from stripe._stripe_object import UntypedStripeObject
@@ -352,11 +355,27 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     plain = _checkout(client, "payment", "krw", 50000, submit_type="donate")
     pay(sandbox, plain.id)
     plain_intent = client.v1.checkout.sessions.retrieve(plain.id).payment_intent
-    plain_refund = sandbox.dashboard_refund(client.v1.payment_intents.retrieve(plain_intent).latest_charge)
+    plain_charge = client.v1.payment_intents.retrieve(plain_intent).latest_charge
+    # refunds that take time: one pending then succeeded, one pending then failed
+    sandbox.make_refunds_pending(count=2)
+    slow = client.v1.refunds.create(params={"charge": plain_charge, "amount": 10000})
+    sandbox.settle_refund(slow.id, "succeed")
+    bounced = client.v1.refunds.create(params={"charge": plain_charge, "amount": 10000})
+    sandbox.settle_refund(bounced.id, "fail")
+    client.v1.refunds.retrieve(bounced.id)
+    plain_refund = sandbox.dashboard_refund(plain_charge)
     # that refund's later life: pending, then failed (the card was closed)
     sandbox.set_refund_status(plain_refund["id"], "pending")
     sandbox.set_refund_status(plain_refund["id"], "failed")
     client.v1.refunds.retrieve(plain_refund["id"])
+    # dynamic payment methods (the default), an explicit list, and a session expiring on time by the sandbox's timer
+    _checkout(client, "payment", "usd", 1200, ui_mode="hosted_page", allowed_payment_method_types=["card"])
+    on_time = _checkout(client, "payment", "usd", 1300, expires_at=int(time.time()) + 1800)
+    sandbox.advance_clock(1800)
+    deadline = time.monotonic() + 10
+    while client.v1.checkout.sessions.retrieve(on_time.id).status != "expired":
+        assert time.monotonic() < deadline, "the expiry timer did not fire"
+        time.sleep(0.05)
     # declined, then expired
     declined = _checkout(client, "payment", "usd", 1500)
     pay(sandbox, declined.id, "decline")
@@ -383,6 +402,10 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     sandbox.retry_invoice(open_invoice.id, "paid")
     client.v1.invoices.retrieve(open_invoice.id, params={"expand": ["payments"]})
     client.v1.invoice_payments.list(params={"invoice": open_invoice.id})
+    # 3-D Secure on a renewal: past due, the hosted invoice page confirms it
+    awaiting = sandbox.advance(sub_id, "requires_action")
+    assert requests.post(f"{awaiting['hosted_invoice_url']}/pay", timeout=15).status_code == 200
+    client.v1.invoices.retrieve(awaiting["id"], params={"expand": ["payments"]})
     sandbox.update_subscription(sub_id, status="unpaid")
     sandbox.update_subscription(sub_id, status="active", cancel_at_period_end=True)
     sandbox.update_subscription(sub_id, cancel_at_period_end=False)
@@ -560,6 +583,9 @@ def test_every_event_matches_the_sdk_and_the_examples(observed) -> None:
         "charge.dispute.updated",
         "charge.dispute.closed",
         "charge.dispute.funds_reinstated",
+        "payment_intent.requires_action",
+        "invoice.payment_action_required",
+        "refund.failed",
     }
     assert expected <= types_seen, expected - types_seen
     assert len(observed["webhooks"]) == len(observed["log"])

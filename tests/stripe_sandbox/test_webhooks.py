@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import requests
 
 from stripe_sandbox import DEFAULT_WEBHOOK_SECRET, SandboxServer, sign
@@ -77,11 +78,57 @@ def test_unreachable_endpoint_does_not_break_the_api(api: Api, sandbox) -> None:
     assert state["events"][0]["attempts"][0]["status"] is None
 
 
-def test_async_delivery(api: Api, sandbox, receiver) -> None:
-    sandbox.delivery = "async"
-    paid_session(api, sandbox)
-    sandbox.wait_for_deliveries()
-    assert receiver.types() == ["payment_intent.succeeded", "charge.succeeded", "checkout.session.completed"]
+def test_delivery_is_asynchronous_by_default(receiver) -> None:
+    assert SandboxServer().delivery == "async"
+    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET) as sandbox:
+        receiver.gate.clear()  # the endpoint hangs: a synchronous delivery would hold the donor's page
+        response = pay(sandbox, Api(sandbox.url).ok("post", "checkout/sessions", payment_params())["id"])
+        assert response.status_code == 303 and receiver.deliveries == []
+        assert sandbox.webhooks.pending_count() == 3
+        receiver.gate.set()
+        sandbox.wait_for_deliveries()
+    assert sorted(receiver.types()) == ["charge.succeeded", "checkout.session.completed", "payment_intent.succeeded"]
+    assert {e["delivery"] for e in sandbox.state()["events"]} == {"delivered"}
+
+
+def test_async_webhooks_come_after_the_api_answer(receiver) -> None:
+    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET, max_delay=0) as sandbox:
+        receiver.gate.clear()
+        api = Api(sandbox.url)
+        session = api.ok("post", "checkout/sessions", payment_params())
+        pay(sandbox, session["id"])
+        receiver.gate.set()
+        sandbox.wait_for_deliveries()
+        receiver.clear()
+        receiver.gate.clear()
+        expired = api.post(f"checkout/sessions/{api.ok('post', 'checkout/sessions', payment_params())['id']}/expire")
+        assert expired.status_code == 200 and receiver.deliveries == []  # answered while the endpoint hangs
+        receiver.gate.set()
+        sandbox.wait_for_deliveries()
+    assert receiver.types() == ["checkout.session.expired"]
+
+
+def test_async_delivery_reorders_the_events_of_one_action(receiver) -> None:
+    made, delivered = [], []
+    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET) as sandbox:
+        sandbox.webhooks.random.seed(10)
+        api = Api(sandbox.url)
+        for _ in range(6):
+            receiver.clear()
+            pay(sandbox, api.ok("post", "checkout/sessions", payment_params())["id"])
+            sandbox.wait_for_deliveries()
+            made.append([e["type"] for e in sandbox.events()[-3:]])
+            delivered.append(receiver.types())
+    assert all(sorted(d) == sorted(m) for d, m in zip(delivered, made, strict=True))
+    assert any(d != m for d, m in zip(delivered, made, strict=True)), "never reordered"
+
+
+def test_sync_delivery_is_in_order_before_the_answer(receiver) -> None:
+    with SandboxServer(port=0, webhook_url=receiver.url, webhook_secret=SECRET, delivery="sync") as sandbox:
+        pay(sandbox, Api(sandbox.url).ok("post", "checkout/sessions", payment_params())["id"])
+        assert receiver.types() == ["payment_intent.succeeded", "charge.succeeded", "checkout.session.completed"]
+    with pytest.raises(ValueError, match="delivery is 'async' or 'sync'"):
+        SandboxServer(delivery="later")
 
 
 def test_default_secret(monkeypatch) -> None:
