@@ -37,6 +37,9 @@ SCHEDULE: list[Job] = [
     # Publishes organizations' updates whose delay has passed and that staff approved; emails them to donors who
     # asked (README: Updates and the safety gate).
     Job("publish_updates", ("publish_updates",), every=HOUR, offset=5 * MINUTE),
+    # The retention rule: erases donors' identities past DONOR_DATA_RETENTION_DAYS (README: the donor's page and
+    # retention), daily at 03:00 UTC.
+    Job("erase_donor_data", ("erase_donor_data",), every=DAY, offset=3 * HOUR),
     # Checks the reports' running totals equal the raw rows (logged as an error if not; README: How reports stay fast).
     Job("check_rollups", ("rebuild_rollups", "--check"), every=DAY, offset=4 * HOUR),
 ]

@@ -315,6 +315,11 @@ LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20, minimum=1)
 PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 5, minimum=1)  # per address and per email
 PLEDGE_RATE_WINDOW_SECONDS = env_int("PLEDGE_RATE_WINDOW_SECONDS", 3600, minimum=1)
 PLEDGE_PENDING_RECONCILE_MINUTES = env_int("PLEDGE_PENDING_RECONCILE_MINUTES", 30, minimum=1)
+# The donor's page (/donations/mine/): sign-in links asked per email and per client address per window.
+DONOR_LINK_RATE_LIMIT = env_int("DONOR_LINK_RATE_LIMIT", 5, minimum=1)
+DONOR_LINK_RATE_LIMIT_PER_ADDRESS = env_int("DONOR_LINK_RATE_LIMIT_PER_ADDRESS", 30, minimum=1)
+# Retention: a donor's identity is erased this many days after a pledge's last payment (7 years for accounting).
+DONOR_DATA_RETENTION_DAYS = env_int("DONOR_DATA_RETENTION_DAYS", 7 * 365 + 2, minimum=1)
 
 # The portal's public address, for links in emails (receipts, stop links).
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

@@ -32,6 +32,7 @@ from donations.models import (
     Refund,
     StripeEvent,
 )
+from donations.services.erasure import pledge_set_legal_hold
 from donations.services.pledges import pledge_clear_mismatch, pledge_stop_monthly
 from donations.services.refunds import payment_refundable, refund_issue
 from donations.tasks import send_receipt
@@ -150,6 +151,21 @@ class StripeMismatchFilter(admin.SimpleListFilter):
         return queryset.exclude(stripe_mismatch="") if self.value() == "flagged" else queryset
 
 
+class IdentityErasedFilter(admin.SimpleListFilter):
+    title = _("donor identity")
+    parameter_name = "identity"
+
+    def lookups(self, request, model_admin):
+        return [("erased", _("erased")), ("kept", _("kept"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "erased":
+            return queryset.filter(identity_erased_at__isnull=False)
+        if self.value() == "kept":
+            return queryset.filter(identity_erased_at__isnull=True)
+        return queryset
+
+
 @admin.register(Pledge)
 class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
     list_display = [
@@ -161,11 +177,15 @@ class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
         "frequency",
         "status",
         "donor_email",
+        "identity_erased_at",
+        "legal_hold",
         "created_at",
     ]
     list_filter = [
         "status",
         StripeMismatchFilter,
+        IdentityErasedFilter,
+        "legal_hold",
         "organization",
         "currency",
         "frequency",
@@ -197,8 +217,21 @@ class PledgeAdmin(AuditlogHistoryAdminMixin, ReadOnlyAdmin):
         "disputes_display",
     ]
     inlines = [TransitionInline, PaymentInline, ActionRequiredInline]
-    actions = ["stop_monthly", "clear_stripe_mismatch", "export_csv"]
+    actions = ["stop_monthly", "clear_stripe_mismatch", "set_legal_hold", "lift_legal_hold", "export_csv"]
     date_hierarchy = "created_at"
+
+    @admin.action(
+        description=_("Set a legal hold: keep the donor's identity (retention and the donor's erasure skip it)"),
+        permissions=["money_action"],
+    )
+    def set_legal_hold(self, request: HttpRequest, queryset: PledgeQuerySet) -> None:
+        changed = sum(pledge_set_legal_hold(pledge=p, hold=True, by=request.user.get_username()) for p in queryset)
+        self.message_user(request, ngettext("%d pledge held.", "%d pledges held.", changed) % changed)
+
+    @admin.action(description=_("Lift the legal hold"), permissions=["money_action"])
+    def lift_legal_hold(self, request: HttpRequest, queryset: PledgeQuerySet) -> None:
+        changed = sum(pledge_set_legal_hold(pledge=p, hold=False, by=request.user.get_username()) for p in queryset)
+        self.message_user(request, ngettext("%d hold lifted.", "%d holds lifted.", changed) % changed)
 
     @admin.display(description=_("charged"), ordering="amount")
     def amount_display(self, obj: Pledge) -> str:

@@ -306,3 +306,13 @@ class GiveForm(forms.Form):
             "wants_updates": pledge.wants_updates,
             "dedication": pledge.dedication,
         }
+
+
+class DonorEmailForm(forms.Form):
+    """The donor's page: the email gifts were made with, to send a sign-in link to."""
+
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("The address you gave with. If it gave, we email it a link to your gifts."),
+    )

@@ -110,6 +110,16 @@ class Pledge(models.Model):
         blank=True,
         help_text=_("An amount or currency Stripe reported that is not this pledge's: not counted as paid; check it."),
     )
+    # A monthly gift the donor paused: Stripe collects nothing until this day (pause_collection resumes_at).
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    # The donor's name, email, dedication and Stripe customer id were erased (retention or the donor's request):
+    # amounts, dates, organization, program and references stay. Never undone.
+    identity_erased_at = models.DateTimeField(_("identity erased at"), null=True, blank=True, editable=False)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("Set by staff: the donor's identity is kept (not erased by retention or on request)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -148,9 +158,41 @@ class Pledge(models.Model):
         return self.frequency == Frequency.MONTHLY
 
     @property
+    def is_paused(self) -> bool:
+        """Paused by the donor, and the pause not over yet (Stripe resumes collection by itself on that day)."""
+        return self.paused_until is not None and self.paused_until > timezone.now().date()
+
+    @property
+    def identity_erased(self) -> bool:
+        return self.identity_erased_at is not None
+
+    @property
     def donor_label_for_organization(self) -> str:
         """What the organization may see of the donor: their name only if they chose to share it."""
         return self.donor_name if self.share_identity else str(_("Anonymous"))
+
+
+class DonorLink(models.Model):
+    """A sign-in link to the donor's page (`/donations/mine/`), asked for with an email: single use, short-lived.
+
+    `email` is empty when no gift was made with the address asked for (nothing is sent; the row only makes the
+    request do the same work either way and is deleted by the task). `digest` is a keyed hash of the address the
+    link was asked for: the signed token carries it, so a link opens only the gifts of that address. Rows are
+    deleted when the donor's session ends, on erasure, and by `erase_donor_data`.
+    """
+
+    nonce = models.CharField(max_length=43, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    email = models.EmailField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("donor sign-in link")
+        verbose_name_plural = _("donor sign-in links")
+
+    def __str__(self) -> str:
+        return f"link {self.pk}"
 
 
 class PledgeTransition(models.Model):
@@ -162,6 +204,7 @@ class PledgeTransition(models.Model):
         RECONCILE = "reconcile", _("reconciliation")
         STAFF = "staff", _("staff")
         DONOR = "donor", _("donor")
+        RETENTION = "retention", _("retention rule")
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("pledge"))
     from_status = models.CharField(_("from status"), max_length=12, choices=PledgeStatus.choices)

@@ -274,10 +274,16 @@ class Subscription:
     cancel_at_period_end: bool = False
     cancel_at: datetime | None = None
     collection_paused: bool = False  # pause_collection set: invoices are not collected, the status stays active
+    resumes_at: datetime | None = None  # when a paused collection resumes by itself
+    amount: int = 0  # the first item's price: what each month charges
+    currency: str = ""
+    default_payment_method: str = ""
     latest_invoice_id: str = ""  # the last invoice it made ("" when none)
 
     @classmethod
     def from_stripe(cls, data: dict[str, Any]) -> "Subscription":
+        items = (data.get("items") or {}).get("data") or [{}]
+        price = items[0].get("price") or {}
         return cls(
             id=data.get("id") or "",
             status=data.get("status") or "",
@@ -285,6 +291,10 @@ class Subscription:
             cancel_at_period_end=bool(data.get("cancel_at_period_end")),
             cancel_at=_time(data.get("cancel_at")),
             collection_paused=bool(data.get("pause_collection")),
+            resumes_at=_time((data.get("pause_collection") or {}).get("resumes_at")),
+            amount=int(price.get("unit_amount") or 0) * int(items[0].get("quantity") or 1),
+            currency=_currency(data),
+            default_payment_method=_id(data.get("default_payment_method")),
             latest_invoice_id=_id(data.get("latest_invoice")),
         )
 
@@ -511,6 +521,101 @@ def subscription_retrieve(subscription_id: str) -> Subscription:
     return Subscription.from_stripe(
         _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
     )
+
+
+def subscription_change_amount(
+    subscription_id: str, *, amount: int, currency: str, idempotency_key: str
+) -> Subscription:
+    """A monthly gift's new amount, from the next invoice on: the item gets a new price of the same product, and
+    nothing is prorated (the month already paid stays as it was)."""
+    current = _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
+    item = current["items"]["data"][0]
+    price = item["price"]
+    params = {
+        "items": [
+            {
+                "id": item["id"],
+                "price_data": {
+                    "currency": currency.lower(),
+                    "product": _id(price.get("product")),
+                    "unit_amount": amount,
+                    "recurring": {"interval": (price.get("recurring") or {}).get("interval") or "month"},
+                },
+                "quantity": 1,
+            }
+        ],
+        "proration_behavior": "none",
+    }
+    data = _call(
+        "subscriptions.update",
+        client().v1.subscriptions.update,
+        subscription_id,
+        params=params,
+        options={"idempotency_key": idempotency_key},
+    )
+    return Subscription.from_stripe(data)
+
+
+def subscription_pause(subscription_id: str, *, resumes_at: datetime, idempotency_key: str) -> Subscription:
+    """Collect nothing until `resumes_at`: the months in between are not charged (their invoices are voided)."""
+    params = {"pause_collection": {"behavior": "void", "resumes_at": int(resumes_at.timestamp())}}
+    data = _call(
+        "subscriptions.update",
+        client().v1.subscriptions.update,
+        subscription_id,
+        params=params,
+        options={"idempotency_key": idempotency_key},
+    )
+    return Subscription.from_stripe(data)
+
+
+def subscription_resume(subscription_id: str, *, idempotency_key: str) -> Subscription:
+    """Collect again from the next invoice (an empty pause_collection unsets it)."""
+    data = _call(
+        "subscriptions.update",
+        client().v1.subscriptions.update,
+        subscription_id,
+        params={"pause_collection": ""},
+        options={"idempotency_key": idempotency_key},
+    )
+    return Subscription.from_stripe(data)
+
+
+def card_update_session_create(*, customer_id: str, return_url: str, idempotency_key: str, locale: str = "auto") -> str:
+    """A Stripe customer portal session that only updates the card (flow `payment_method_update`); its URL."""
+    params: dict[str, Any] = {
+        "customer": customer_id,
+        "return_url": return_url,
+        "flow_data": {
+            "type": "payment_method_update",
+            "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}},
+        },
+    }
+    if locale != "auto":
+        params["locale"] = locale
+    data = _call(
+        "billing_portal.sessions.create",
+        client().v1.billing_portal.sessions.create,
+        params=params,
+        options={"idempotency_key": idempotency_key},
+    )
+    return str(data.get("url") or "")
+
+
+def customer_delete(customer_id: str, *, idempotency_key: str) -> bool:
+    """Delete a Stripe customer (their saved cards and details at Stripe). True also when it was already gone."""
+    try:
+        data = _call(
+            "customers.delete",
+            client().v1.customers.delete,
+            customer_id,
+            options={"idempotency_key": idempotency_key},
+        )
+    except StripeRejected as exc:
+        if exc.code == "resource_missing":
+            return True
+        raise
+    return bool(data.get("deleted"))
 
 
 def refund_create(

@@ -22,6 +22,7 @@ from common.links import portal_url
 from donations.models import (
     ActionRequired,
     Dispute,
+    DonorLink,
     Payment,
     Pledge,
     PledgeStatus,
@@ -157,6 +158,45 @@ def send_action_required_notice(action_id: int) -> bool:
         _email_donor(action.pledge, "action_required", {"action": action})
         ActionRequired.objects.filter(pk=action.pk).update(notice_sent_at=timezone.now())
     logger.info("donor asked to confirm invoice %s", action.stripe_invoice_id)
+    return True
+
+
+@task()
+def send_donor_link(link_id: int, language: str = "") -> bool:
+    """Email a sign-in link to the donor's page, when the address gave; a request for an address that did not is
+    forgotten (its row deleted). The same number of queries either way."""
+    from donations.services.donor_access import LINK_MAX_AGE, link_token
+
+    with transaction.atomic():
+        link = DonorLink.objects.select_for_update().filter(pk=link_id, used_at__isnull=True).first()
+        if link is None:
+            return False
+        if not link.email:
+            DonorLink.objects.filter(pk=link.pk).delete()
+            return False
+        DonorLink.objects.filter(pk=link.pk).update(created_at=timezone.now())  # 30 minutes from the email
+    url = portal_url(reverse("donations:mine_open", kwargs={"token": link_token(link)}))
+    context = {"url": url, "minutes": LINK_MAX_AGE // 60}
+    with translation.override(language or "en"):
+        subject = render_to_string("emails/donor_link_subject.txt", context).strip()
+        body = render_to_string("emails/donor_link.txt", context)
+    send_mail(subject, body, None, [link.email])
+    logger.info("donor sign-in link %s sent", link.pk)
+    return True
+
+
+# What the donor changed on their page, and the email (templates/emails/donor_change.txt) that confirms it.
+DONOR_CHANGES = ("amount", "paused", "resumed", "card", "share_on", "share_off")
+
+
+@task()
+def send_donor_change(pledge_id: int, change: str) -> bool:
+    """Confirm to the donor a change they made on their page (amount, pause, resume, card, name shown or not)."""
+    pledge = Pledge.objects.select_related("organization").filter(pk=pledge_id).first()
+    if pledge is None or change not in DONOR_CHANGES or pledge.identity_erased:
+        return False
+    _email_donor(pledge, "donor_change", {"change": change})
+    logger.info("donor told of a change to pledge %s: %s", pledge.reference, change)
     return True
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import billing, checkout, connect, objects
+from . import billing, checkout, connect, donor_controls, objects
 from .params import (
     EXPAND,
     LIST_PARAMS,
@@ -40,6 +40,7 @@ RETRIEVABLE = {
     "accounts": "account",
     "transfers": "transfer",
     "application_fees": "application_fee",
+    "billing_portal/sessions": "billing_portal.session",
     "disputes": "dispute",
 }
 
@@ -105,6 +106,16 @@ def handle(store: Store, ctx: Ctx, method: str, path: str, params: dict[str, Any
     match = re.fullmatch(r"subscriptions/([^/]+)", path)
     if match and method == "DELETE":
         return expand(store, billing.cancel(store, ctx, match[1], params), params.get("expand", {}))
+    if match and method == "POST":
+        result = donor_controls.update_subscription(store, ctx, match[1], params)
+        return expand(store, result, params.get("expand", {}))
+    match = re.fullmatch(r"customers/([^/]+)", path)
+    if match and method == "DELETE":
+        validate(params, {"expand": EXPAND})
+        return donor_controls.delete_customer(store, ctx, match[1])
+    if method == "POST" and path == "billing_portal/sessions":
+        result = donor_controls.create_portal_session(store, ctx, params, base_url=request["base_url"])
+        return expand(store, result, params.get("expand", {}))
     segment, _, object_id = path.rpartition("/")
     if method == "GET" and segment in RETRIEVABLE and object_id:
         validate(params, {"expand": EXPAND})

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from . import connect, objects
+from . import connect, donor_controls, objects
 from .money import format_amount
 from .params import (
     EXPAND,
@@ -126,6 +126,8 @@ def advance(store: Store, ctx: Ctx, sub_id: str, outcome: str = "paid", base_url
     period = (usage[1], add_interval(usage[1], recurring["interval"], recurring["interval_count"]))
     for item in sub["items"]["data"]:
         item.update(current_period_start=period[0], current_period_end=period[1])
+    if donor_controls.paused_cycle(store, ctx, sub, period[0]):  # collection paused: nothing charged this period
+        return donor_controls.voided_invoice(store, ctx, sub, period, usage)
     cus = store.objects[sub["customer"]]
     action = outcome == "requires_action"
     inv, transfers = _invoice(

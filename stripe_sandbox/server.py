@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from common.test_mode import SANDBOX_WEBHOOK_SECRET
 
-from . import api, billing, checkout, control, disputes, pages
+from . import api, billing, checkout, control, disputes, donor_controls, pages
 from .params import ApiError, decode
 from .state import DEFAULT_API_VERSION, Ctx, IdempotencyRecord, Store, new_id
 from .timers import ExpiryTimer
@@ -529,6 +529,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, payload, "application/json", headers)
             elif path.startswith("/invoice/"):
                 status, payload, content_type, extra = pages.hosted_invoice(sandbox, method, path, raw)
+                self._send(status, payload, content_type, {**headers, **extra})
+            elif path.startswith("/billing_portal/"):
+                status, payload, content_type, extra = donor_controls.portal_page(sandbox, method, path, raw)
                 self._send(status, payload, content_type, {**headers, **extra})
             elif path.startswith(("/checkout/", "/_sandbox")):
                 handler = pages.handle if path.startswith("/checkout/") else control.handle

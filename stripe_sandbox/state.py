@@ -40,6 +40,7 @@ PREFIXES = {
     "trr_": "transfer_reversal",
     "fee_": "application_fee",
     "fr_": "fee_refund",
+    "bps_": "billing_portal.session",
     "dp_": "dispute",
     "txn_": "balance_transaction",
 }

@@ -16,6 +16,9 @@ Staff personas' clients are signed in with their second factor (a TOTP device, d
 one never sees the other's data.
 """
 
+import logging
+import re
+
 import pytest
 from django.test import Client
 
@@ -118,6 +121,67 @@ def _fresh_cache():
 def _fast_password_hashing(settings):
     """Tests make many accounts; a slow hash (right in production) only slows them down."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# -- no donor email or name in the logs, anywhere in the suite -----------------------------------------------------
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The test donors' names (tests/donations/conftest.give_data, tests/factories.pledge and the browser journeys).
+TEST_DONOR_NAMES = ("Dana Donor", "Erin Example", "Kim Donor")
+
+
+class LogScanner(logging.Handler):
+    """Collects every log record at INFO or above that names an email address or a test donor: the portal never
+    logs a donor's email or name (an email in a log outlives every erasure)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is checked as its raw parts
+            text = f"{record.name} {record.msg} {record.args}"
+        if _EMAIL.search(text) or any(name in text for name in TEST_DONOR_NAMES):
+            self.found.append(text[:500])
+
+
+_scanner = LogScanner()
+_SCANNED_LOGGERS = ("", "django")  # the root, and Django's own logger (it does not propagate to the root)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _log_scanner_installed():
+    """Installed once Django has configured logging (dictConfig replaces the root's handlers)."""
+    for name in _SCANNED_LOGGERS:
+        logging.getLogger(name).addHandler(_scanner)
+    yield _scanner
+    for name in _SCANNED_LOGGERS:
+        logging.getLogger(name).removeHandler(_scanner)
+
+
+@pytest.fixture(autouse=True)
+def _no_donor_data_logged(_log_scanner_installed):
+    """Every test of the whole suite fails if anything it made the portal (or the sandbox) log names an email
+    address or a test donor."""
+    start = len(_scanner.found)
+    yield
+    found = _scanner.found[start:]
+    if found:
+        pytest.fail("donor data in the logs:\n" + "\n".join(found), pytrace=False)
+
+
+@pytest.fixture
+def log_scanner() -> LogScanner:
+    return _scanner
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Records that named an email outside any test (session fixtures, threads that outlived their test)."""
+    if _scanner.found and exitstatus == 0:
+        print("\ndonor data in the logs:\n" + "\n".join(_scanner.found))
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True, scope="session")

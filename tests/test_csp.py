@@ -36,7 +36,11 @@ def test_form_action_allows_the_sandbox_checkout_read_at_request_time(client, se
 def test_form_action_allows_stripe_checkout_with_a_live_key(client, settings):
     settings.STRIPE_SANDBOX = False
     settings.STRIPE_API_BASE = ""
-    assert _policy(client.get("/"))["form-action"] == ["'self'", "https://checkout.stripe.com"]
+    assert _policy(client.get("/"))["form-action"] == [
+        "'self'",
+        "https://checkout.stripe.com",
+        "https://billing.stripe.com",
+    ]
 
 
 @pytest.mark.django_db

@@ -361,3 +361,44 @@ def rollup_rebuild(*, organization_ids: Iterable[int] | None = None) -> int:
         ]
         RollupDonorDay.objects.bulk_create(days, batch_size=5000)
     return len(raw) + len(pledges) + len(rows) + len(days)
+
+
+def rollup_identity_changed(*, pledge: Pledge, shared_before: bool, email_before: str) -> None:
+    """A pledge's sharing choice or donor email changed (the donor's page, erasure) after payments were counted:
+    its payments move between named and anonymous, and the donors it counted or now counts are recomputed from the
+    raw payments (only that donor's, in the pledge's group). Call inside the transaction that changed the pledge."""
+    payments = list(Payment.objects.filter(pledge=pledge).values_list("paid_at", "currency"))
+    if shared_before != pledge.share_identity:
+        for paid_at, currency in payments:
+            rollup_add(key=_key(pledge, paid_at, currency), anonymous=1 if shared_before else -1)
+    emails = {email.lower() for email, shared in ((email_before, shared_before), (pledge.donor_email, True)) if email}
+    for email in emails:
+        _rollup_donor_recount(pledge, email)
+
+
+def _rollup_donor_recount(pledge: Pledge, email: str) -> None:
+    """One donor's days in one group (organization, currency, program, frequency), from the raw payments."""
+    group = {
+        "organization_id": pledge.organization_id,
+        "currency": pledge.currency,
+        "program_id": pledge.program_id,
+        "frequency": pledge.frequency,
+    }
+    RollupDonor.objects.filter(**group, email_key=donor_key(email)).delete()
+    shared = Pledge.objects.filter(**group, share_identity=True, donor_email__iexact=email)
+    for payment in Payment.objects.filter(pledge__in=shared).select_related("pledge").order_by("paid_at"):
+        _rollup_donor(payment.pledge, rollup_day(payment.paid_at))
+
+
+def rollup_amount_changed(*, pledge: Pledge, amount_before: int) -> None:
+    """A pledge's amount changed (a monthly gift's new amount): its status's pledged total follows."""
+    row = {
+        "organization_id": pledge.organization_id,
+        "currency": pledge.currency,
+        "program_id": pledge.program_id,
+        "frequency": pledge.frequency,
+        "status": pledge.status,
+    }
+    diff = pledge.amount - amount_before
+    if diff:
+        _update_or_insert(PledgeRollup, row, {"amount": F("amount") + diff}, {**row, "pledges": 0, "amount": diff})

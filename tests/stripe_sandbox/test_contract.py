@@ -289,8 +289,20 @@ def check_event(checker: Checker, event: dict[str, Any], where: str) -> None:
             checker._value(value, fields[key], None, f"{obj.get('object')}.previous_attributes.{key}")
 
 
+def check_deleted(checker: Checker, obj: dict[str, Any], where: str) -> None:
+    """A deletion's answer (``DELETE /v1/customers/{id}``): exactly the fields of Stripe's ``deleted_<kind>``."""
+    kind = f"deleted_{obj.get('object')}"
+    example = FIXTURES.get(kind)
+    if example is None or set(obj) != set(example) or obj.get("deleted") is not True:
+        checker.errors.add(f"{kind}: not the shape of Stripe's example ({where}): {sorted(obj)}")
+        return
+    checker.checked[kind] = checker.checked.get(kind, 0) + 1
+
+
 def check_any(checker: Checker, obj: dict[str, Any], where: str) -> None:
-    if obj.get("object") == "event":
+    if obj.get("deleted") is True:
+        check_deleted(checker, obj, where)
+    elif obj.get("object") == "event":
         check_event(checker, obj, where)
     else:
         checker.resource(obj, where)
@@ -397,6 +409,7 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     sandbox.update_subscription(sub_id, status="unpaid")
     sandbox.update_subscription(sub_id, status="active", cancel_at_period_end=True)
     sandbox.update_subscription(sub_id, cancel_at_period_end=False)
+    _donor_controls(sandbox, client, sub_id)
     client.v1.subscriptions.cancel(sub_id)
     # a second monthly gift, cancelled from the dashboard
     other = _checkout(client, "subscription", "usd", 1000)
@@ -444,6 +457,55 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     client.v1.accounts.create(params={"type": "express", "country": "US", "email": "org@example.org"})
 
 
+def _donor_controls(sandbox: Any, client: stripe.StripeClient, sub_id: str) -> None:
+    """A donor's changes: a new amount (no proration), a paused month voided, resumed, a new card through the
+    customer portal; and a second customer deleted (its subscription cancelled with it)."""
+    import urllib.request
+
+    sub = client.v1.subscriptions.retrieve(sub_id)
+    item = sub["items"].data[0]
+    price_data = {
+        "currency": "krw",
+        "product": item.price.product,
+        "unit_amount": 60000,
+        "recurring": {"interval": "month"},
+    }
+    client.v1.subscriptions.update(
+        sub_id,
+        params={"items": [{"id": item.id, "price_data": price_data, "quantity": 1}], "proration_behavior": "none"},
+    )
+    resumes_at = item.current_period_end + 40 * 86400  # after the next period starts: that period is voided
+    client.v1.subscriptions.update(sub_id, params={"pause_collection": {"behavior": "void", "resumes_at": resumes_at}})
+    sandbox.advance(sub_id, "paid")  # voided: nothing collected
+    client.v1.subscriptions.update(sub_id, params={"pause_collection": ""})
+    portal = client.v1.billing_portal.sessions.create(
+        params={
+            "customer": sub.customer,
+            "return_url": "https://portal.example/mine/",
+            "flow_data": {
+                "type": "payment_method_update",
+                "after_completion": {"type": "redirect", "redirect": {"return_url": "https://portal.example/mine/"}},
+            },
+        }
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(NoRedirect).open(
+            urllib.request.Request(portal.url + "/save", data=b"", method="POST"),
+            timeout=10,  # noqa: S310
+        )
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 303
+    other = _checkout(client, "subscription", "usd", 1500)
+    pay(sandbox, other.id)
+    customer = client.v1.checkout.sessions.retrieve(other.id).customer
+    client.v1.customers.delete(customer)
+
+
 @pytest.fixture(scope="module")
 def observed() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     receiver = Receiver()
@@ -484,6 +546,7 @@ def test_every_api_response_matches_the_sdk_and_the_examples(observed) -> None:
             check_any(checker, body, where)
     assert _report(checker) == []
     assert {"checkout.session", "payment_intent", "charge", "refund", "invoice", "subscription"} <= set(checker.checked)
+    assert {"billing_portal.session", "deleted_customer"} <= set(checker.checked)
 
 
 def test_every_event_matches_the_sdk_and_the_examples(observed) -> None:
@@ -512,6 +575,9 @@ def test_every_event_matches_the_sdk_and_the_examples(observed) -> None:
         "refund.updated",
         "charge.refund.updated",
         "customer.subscription.created",
+        "invoice.voided",
+        "customer.updated",
+        "customer.deleted",
         "charge.dispute.created",
         "charge.dispute.funds_withdrawn",
         "charge.dispute.updated",
