@@ -149,11 +149,11 @@ class Statement:
 
     @property
     def legal_name(self) -> str:
-        return getattr(self.organization, "legal_name", "") or ""
+        return self.organization.legal_name
 
     @property
     def registration_number(self) -> str:
-        return getattr(self.organization, "registration_number", "") or ""
+        return self.organization.registration_number
 
 
 def donor_statements(email: str) -> list[Statement]:

@@ -236,6 +236,16 @@ def test_yearly_statement_per_organization_with_totals_per_currency(client, gift
     assert client.get(f"/donations/mine/statements/{year - 1}/{org_a.slug}/").status_code == 404
 
 
+def test_statement_names_the_organization_as_registered_when_known(client, gifts, on_commit, org_a):
+    signed_in(client, "dana@example.org", on_commit)
+    year = timezone.now().year
+    url = f"/donations/mine/statements/{year}/{org_a.slug}/"
+    assert "Alpha Aid e.V." not in client.get(url).content.decode()
+    type(org_a).objects.filter(pk=org_a.pk).update(legal_name="Alpha Aid e.V.", registration_number="VR 12345")
+    body = client.get(url).content.decode()
+    assert "Alpha Aid e.V." in body and "VR 12345" in body
+
+
 def test_statement_in_the_donors_language(client, gifts, on_commit, org_a):
     signed_in(client, "dana@example.org", on_commit)
     year = timezone.now().year
