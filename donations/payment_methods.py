@@ -8,6 +8,8 @@ with Kakao Pay, Naver Pay and Korean cards), so that Checkout never offers a met
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class MethodRule:
@@ -42,3 +44,19 @@ def checkout_payment_methods(*, currency: str, amount: int, monthly: bool) -> tu
         return ()
     korean = (m for m, rule in KOREAN_METHODS.items() if rule.allows(currency=currency, amount=amount, monthly=monthly))
     return ("card", *korean)
+
+
+# What the review page calls each method (the card includes the wallets Checkout shows with it).
+LABELS = {
+    "card": _("Card"),
+    "kr_card": _("Korean card"),
+    "kakao_pay": _("Kakao Pay"),
+    "naver_pay": _("Naver Pay"),
+    "payco": _("PAYCO"),
+    "samsung_pay": _("Samsung Pay"),
+}
+
+
+def payment_method_labels(*, currency: str, amount: int, monthly: bool) -> list[str]:
+    """The ways to pay a gift, as the donor reads them before going to Checkout; [] when Checkout decides (dynamic)."""
+    return [str(LABELS[m]) for m in checkout_payment_methods(currency=currency, amount=amount, monthly=monthly)]

@@ -5,7 +5,7 @@ import pytest
 
 from donations.models import Pledge
 from donations.payment_methods import KOREAN_METHODS, checkout_payment_methods
-from tests.donations.conftest import checkout_session, give
+from tests.donations.conftest import checkout_session, give, give_data
 
 KOREAN = ["kr_card", "kakao_pay", "naver_pay", "payco", "samsung_pay"]
 
@@ -81,3 +81,26 @@ def test_a_usd_gift_keeps_dynamic_payment_methods(client, stripe_sandbox, giving
     session = checkout_session(stripe_sandbox, Pledge.objects.get())
     assert session["payment_method_types"] == ["card"]
     assert session["payment_method_configuration_details"]["id"].startswith("pmc_")
+
+
+def test_the_method_names_are_the_pinned_sdks():
+    """The names sent as allowed_payment_method_types are the pinned API version's (the SDK's Literal)."""
+    from stripe.params.checkout._session_create_params import SessionCreateParams
+
+    from tests.stripe_sandbox.test_checkout_params import _literal
+
+    sdk_names = _literal(SessionCreateParams.__annotations__["allowed_payment_method_types"])
+    assert {"card", *KOREAN} <= sdk_names and "kakao_pay" in sdk_names
+
+
+@pytest.mark.django_db
+def test_the_review_page_names_the_ways_to_pay_a_krw_gift_in_korean(client, giving_org):
+    client.cookies["django_language"] = "ko"
+    data = give_data(currency="KRW", frequency="monthly", amount_choice="30000")
+    del data["confirm"]
+    page = client.post(f"/donations/give/{giving_org.slug}/", data).text
+    assert '<dd class="col-sm-8" id="review-methods">카드, 국내 카드, 카카오페이, 네이버페이</dd>' in page
+    once = client.post(f"/donations/give/{giving_org.slug}/", {**data, "frequency": "once"}).text
+    assert "카드, 국내 카드, 카카오페이, 네이버페이, 페이코, 삼성페이</dd>" in once
+    usd = client.post(f"/donations/give/{giving_org.slug}/", {**data, "currency": "USD", "amount_choice": "2500"}).text
+    assert 'id="review-methods"' not in usd  # dynamic: Stripe's page shows what the Dashboard enables
