@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from donations.models import Payment, Pledge, PledgeStatus
 from tests.e2e.browsing import _OVERFLOW_JS, PHONE, SCREENSHOTS, label, wait_for, webhooks_delivered
+from tests.e2e.test_accessibility import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 JOURNEY = "give-kakao-pay-korean"
@@ -45,6 +46,7 @@ def test_a_korean_donor_gives_30000_won_monthly_with_kakao_pay_on_a_phone(browse
         phone_snap(page, "give-form")
         page.get_by_role("button", name=t["Review your gift"]).click()
         expect(page.locator("#review-total")).to_have_text("₩30,000")
+        expect(page.locator("#review-methods")).to_have_text("카드, 국내 카드, 카카오페이, 네이버페이")
         phone_snap(page, "review")
 
         page.get_by_role("button", name=t["Continue to secure payment"]).click()
@@ -58,11 +60,13 @@ def test_a_korean_donor_gives_30000_won_monthly_with_kakao_pay_on_a_phone(browse
         expect(page.get_by_role("button", name="페이코(으)로 결제")).to_have_count(0)  # not for monthly gifts
         expect(page.get_by_role("button", name="삼성페이(으)로 결제")).to_have_count(0)
         phone_snap(page, "checkout")
+        assert_accessible(page)
 
         page.get_by_role("button", name="카카오페이(으)로 결제").click()
         expect(page).to_have_url(re.compile(r"/checkout/cs_[^/]+/wallet/kakao_pay$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("카카오페이 (테스트 모드)")
         phone_snap(page, "kakao-pay")
+        assert_accessible(page)
         page.get_by_role("button", name="카카오페이에서 승인").click()
 
         expect(page).to_have_url(re.compile(r"/donations/thanks/\?session_id=cs_"))
