@@ -69,6 +69,8 @@ class CheckoutRequest:
     application_fee_amount: int = 0
     application_fee_percent: str = ""
     locale: str = "auto"
+    # allowed_payment_method_types (a filter on the Dashboard's dynamic payment methods); () sends no list
+    payment_method_types: tuple[str, ...] = ()
 
 
 def _id(value: Any) -> str:
@@ -464,6 +466,8 @@ def checkout_session_create(request: CheckoutRequest) -> CheckoutSession:
         "locale": request.locale,
         "line_items": [{"price_data": price_data, "quantity": 1}],
     }
+    if request.payment_method_types:
+        params["allowed_payment_method_types"] = list(request.payment_method_types)
     if request.mode == "payment":
         params["submit_type"] = "donate"
         intent: dict[str, Any] = {"metadata": metadata}

@@ -21,7 +21,8 @@ from common.pagecache import public_page
 from donations import selectors
 from donations import stripe_gateway as gateway
 from donations.forms import GiveForm
-from donations.models import Pledge, PledgeStatus, PledgeTransition
+from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
+from donations.payment_methods import payment_method_labels
 from donations.services import fulfilment
 from donations.services.pledges import (
     FormAlreadyUsed,
@@ -168,6 +169,9 @@ def _give(request: HttpRequest, slug: str) -> HttpResponse:
                 "gift_display": format_money(gift, code),
                 "fee_display": format_money(fee, code),
                 "total_display": format_money(gift + fee, code),
+                "payment_methods": payment_method_labels(
+                    currency=code, amount=gift + fee, monthly=form.cleaned_data["frequency"] == Frequency.MONTHLY
+                ),
             },
         )
     if not _allowed(request, form.cleaned_data["donor_email"]):

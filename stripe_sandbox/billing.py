@@ -50,7 +50,7 @@ def start_subscription(store: Store, ctx: Ctx, session: dict[str, Any], private:
     period = (created, add_interval(created, recurring["interval"], recurring["interval_count"]))
     items = [objects.subscription_item(sub["id"], li["price"], li["quantity"], period) for li in private["line_items"]]
     sub["items"] = objects.list_object(items, f"/v1/subscription_items?subscription={sub['id']}")
-    store.add(sub, api_version=private["api_version"])
+    store.add(sub, api_version=private["api_version"], method=private.get("method", "card"))
     inv, transfers = _invoice(store, sub, cus, "subscription_create", period, (created, created), paid=True)
     session.update(payment_status="paid", customer=cus["id"], subscription=sub["id"], invoice=inv["id"])
     if new_customer:
@@ -68,7 +68,9 @@ def _invoice(
     """The invoice (paid, failed, or awaiting the customer's authentication when ``action``), and the events of a
     destination charge's transfer, for after the invoice's."""
     inv = objects.invoice(sub, cus, billing_reason=reason, period=period, usage=usage)
+    method = _method(store, sub)
     details = {
+        "payment_method_types": [method],
         "customer": cus["id"],
         "description": "Subscription creation" if reason == "subscription_create" else "Subscription update",
         "on_behalf_of": sub["on_behalf_of"],
@@ -88,7 +90,7 @@ def _invoice(
     sub["latest_invoice"] = inv["id"]
     transfers: list[tuple[str, dict]] = []
     if paid:
-        ch = store.add(objects.charge(pi, email=cus["email"]))
+        ch = store.add(objects.charge(pi, email=cus["email"], method=method))
         pi["latest_charge"] = ch["id"]
         transfers = connect.pay_out(store, pi, ch)
         inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, auto_advance=False)
@@ -104,6 +106,11 @@ def _invoice(
         }
         inv["next_payment_attempt"] = now() + 3 * 86400
     return inv, transfers
+
+
+def _method(store: Store, sub: dict[str, Any]) -> str:
+    """The payment method the subscription's invoices are paid by: the one its Checkout Session was paid with."""
+    return store.private.get(sub["id"], {}).get("method", "card")
 
 
 OUTCOMES = ("paid", "failed", "requires_action")
@@ -186,7 +193,7 @@ def retry(store: Store, ctx: Ctx, inv_id: str, outcome: str = "paid") -> dict[st
     inv.update(attempt_count=inv["attempt_count"] + 1)
     if outcome == "paid":
         cus = store.objects[sub["customer"]]
-        ch = store.add(objects.charge(pi, email=cus["email"]))
+        ch = store.add(objects.charge(pi, email=cus["email"], method=_method(store, sub)))
         pi.update(status="succeeded", latest_charge=ch["id"], last_payment_error=None, next_action=None)
         transfers = connect.pay_out(store, pi, ch)
         payment = next(p for p in store.all("invoice_payment") if p["invoice"] == inv_id)

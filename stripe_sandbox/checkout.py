@@ -44,6 +44,23 @@ payment_method_data payment_method_options permissions phone_number_collection r
 saved_payment_method_options setup_intent_data shipping_address_collection shipping_options
 tax_id_collection""".split()  # noqa: SIM905
 _FORBIDDEN = set("<>\\'\"*")
+# Stripe's Korean payment methods (redirect-based: the donor approves in the wallet or the card company's page and
+# comes back): KRW only, at least ₩100, Samsung Pay at most ₩2,000,000, subscriptions only with these three.
+KOREAN = ("kr_card", "kakao_pay", "naver_pay", "payco", "samsung_pay")
+KOREAN_MINIMUM = 100
+KOREAN_MAXIMUM = {"samsung_pay": 2_000_000}
+KOREAN_RECURRING = ("kr_card", "kakao_pay", "naver_pay")
+
+
+def eligible(method: str, *, currency: str, amount: int, mode: str) -> bool:
+    """Whether Checkout can offer ``method`` for this session (only the Korean methods' rules are modelled)."""
+    if method not in KOREAN:
+        return True
+    return (
+        currency == "krw"
+        and KOREAN_MINIMUM <= amount <= KOREAN_MAXIMUM.get(method, MAXIMUM_AMOUNT)
+        and (mode == "payment" or method in KOREAN_RECURRING)
+    )
 
 
 def _currency(value: Any, path: str) -> str:
@@ -180,6 +197,7 @@ def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str
     session = objects.checkout_session(
         mode=mode, amount=amount, currency=currency, expires_at=expires_at, created=created, params=p
     )
+    session["payment_method_types"] = _offered(session["payment_method_types"], currency, amount, mode)
     for obj in made:
         store.add(obj)
     session["customer"] = p.get("customer")
@@ -187,6 +205,19 @@ def create_session(store: Store, ctx: Ctx, raw: dict[str, Any], *, base_url: str
     private = {"line_items": items, "pi_data": p.get("payment_intent_data", {}), "api_version": ctx.api_version}
     private["sub_data"] = p.get("subscription_data", {})
     return store.add(session, **private)
+
+
+def _offered(methods: list[str], currency: str, amount: int, mode: str) -> list[str]:
+    """``allowed_payment_method_types`` filters what is eligible: a method that cannot take this payment is left
+    out; when none is left, Stripe refuses the session."""
+    offered = [m for m in methods if eligible(m, currency=currency, amount=amount, mode=mode)]
+    if not offered:
+        raise invalid(
+            "None of the payment method types in `allowed_payment_method_types` can be used with this Checkout "
+            f"Session ({mode} mode, {format_amount(amount, currency)} {currency}).",
+            "allowed_payment_method_types",
+        )
+    return offered
 
 
 def _check_mode(p: dict[str, Any], mode: str, connected: bool) -> None:
@@ -315,12 +346,20 @@ def _customer_details(email_address: str | None) -> dict[str, Any]:
     return details
 
 
-def pay(store: Store, ctx: Ctx, session_id: str, outcome: str, email_address: str | None) -> bool:
-    """The donor pays on the test page. False when the card is declined (nothing changes)."""
+def pay(store: Store, ctx: Ctx, session_id: str, outcome: str, email_address: str | None, method: str = "card") -> bool:
+    """The donor pays on the test page (``method``: card, or a Korean method once the donor came back from
+    approving it). False when the card is declined (nothing changes)."""
     session = store.get("checkout.session", session_id)
     private = store.private[session_id]
     if session["status"] != "open":
         raise invalid(f"This Checkout Session is {session['status']}; it can no longer be paid.", "id")
+    if method not in session["payment_method_types"]:
+        raise invalid(f"This Checkout Session does not offer the payment method `{method}`.", "method")
+    if method != "card" and outcome != "success":
+        raise invalid(
+            f"A `{method}` payment is approved or abandoned in its own page; it has no `{outcome}`.", "outcome"
+        )
+    private["method"] = method
     if outcome == "decline":
         if session["mode"] == "payment":
             _decline(store, ctx, session, private)
@@ -376,7 +415,8 @@ def _decline(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str,
 
 
 def _pay_now(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str, Any]) -> None:
-    data = {**private["pi_data"], "customer": session["customer"]}
+    method = private.get("method", "card")
+    data = {**private["pi_data"], "customer": session["customer"], "payment_method_types": [method]}
     pi = store.objects.get(session["payment_intent"] or "")  # a card declined before: the same payment intent
     if pi is None:
         pi = store.add(
@@ -386,8 +426,8 @@ def _pay_now(store: Store, ctx: Ctx, session: dict[str, Any], private: dict[str,
         )
     else:
         pi.update(status="succeeded", amount_received=pi["amount"], last_payment_error=None)
-        pi["payment_method"] = pi["payment_method"] or new_id("pm_")
-    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"]))
+        pi.update(payment_method=pi["payment_method"] or new_id("pm_"), payment_method_types=[method])
+    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"], method=method))
     pi["latest_charge"] = ch["id"]
     transfers = connect.pay_out(store, pi, ch)
     session.update(payment_status="paid", payment_intent=pi["id"])
@@ -416,7 +456,7 @@ def settle(store: Store, ctx: Ctx, session_id: str, outcome: str) -> dict[str, A
         store.emit(ctx, "checkout.session.async_payment_failed", session)
         return session
     pi.update(status="succeeded", amount_received=pi["amount"])
-    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"], bank=True))
+    ch = store.add(objects.charge(pi, email=session["customer_details"]["email"], method="us_bank_account"))
     pi["latest_charge"] = ch["id"]
     transfers = connect.pay_out(store, pi, ch)
     session["payment_status"] = "paid"

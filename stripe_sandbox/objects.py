@@ -6,6 +6,7 @@ real object of that kind would not have is reset to what Stripe sends for it (mo
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -169,13 +170,31 @@ _BANK_DETAILS = {
 }
 
 
-def charge(pi: dict[str, Any], *, email: str | None, bank: bool = False) -> dict[str, Any]:
+# What a Korean payment method's charge says of it (the SDK's ``Charge.PaymentMethodDetails.<Method>``); the ids are
+# the local processor's, made up here.
+KOREAN_CARD_BRAND = "shinhan"
+
+
+def _method_details(method: str, amount: int) -> dict[str, Any] | None:
+    """A charge's ``payment_method_details`` for a method other than the fixture's card, or None for the card."""
+    if method == "us_bank_account":
+        return copy.deepcopy(_BANK_DETAILS)
+    if method == "card":
+        return None
+    details: dict[str, Any] = {"buyer_id": f"sandbox_{secrets.token_hex(6)}", "transaction_id": secrets.token_hex(10)}
+    if method == "kr_card":
+        details.update(brand=KOREAN_CARD_BRAND, last4="0000")
+    return {"type": method, method: details}
+
+
+def charge(pi: dict[str, Any], *, email: str | None, method: str = "card") -> dict[str, Any]:
     obj = fixture("charge")
     ch_id = new_id("ch_")
     _null(obj, "review", "shipping", "source_transfer", "source", "receipt_url", "calculated_statement_descriptor")
     amount = pi["amount"]
-    if bank:
-        obj["payment_method_details"] = _BANK_DETAILS
+    details = _method_details(method, amount)
+    if details:
+        obj["payment_method_details"] = details
     else:
         card = obj["payment_method_details"]["card"]
         _null(card, "installments", "wallet", "three_d_secure")
@@ -219,8 +238,11 @@ def charge(pi: dict[str, Any], *, email: str | None, bank: bool = False) -> dict
 
 def refund(ch: dict[str, Any], amount: int, reason: str | None, metadata: dict[str, str]) -> dict[str, Any]:
     obj = fixture("refund")
-    if ch["payment_method_details"]["type"] != "card":
+    method = ch["payment_method_details"]["type"]
+    if method == "us_bank_account":
         obj["destination_details"] = {"type": "us_bank_account", "us_bank_account": {}}
+    elif method != "card":  # a Korean method: the processor returns the money (no details of its own in the SDK)
+        obj["destination_details"] = {"type": method}
     obj.update(id=new_id("re_"), created=now(), amount=amount, charge=ch["id"], currency=ch["currency"])
     obj.update(payment_intent=ch["payment_intent"], reason=reason, metadata=metadata, status="succeeded")
     obj.update(balance_transaction=new_id("txn_"), customer=ch["customer"], payment_method=ch["payment_method"])
@@ -424,7 +446,7 @@ def transfer(ch: dict[str, Any], destination: str, amount: int) -> dict[str, Any
     obj.update(id=tr_id, created=now(), amount=amount, amount_reversed=0, currency=ch["currency"], reversed=False)
     obj.update(destination=destination, destination_payment=new_id("py_"), balance_transaction=new_id("txn_"))
     obj.update(source_transaction=ch["id"], transfer_group=ch["transfer_group"], metadata={}, description=None)
-    obj["source_type"] = "card" if ch["payment_method_details"]["type"] == "card" else "bank_account"
+    obj["source_type"] = "bank_account" if ch["payment_method_details"]["type"] == "us_bank_account" else "card"
     obj["reversals"] = list_object([], f"/v1/transfers/{tr_id}/reversals")
     return obj
 

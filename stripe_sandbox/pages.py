@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 
 from .money import format_amount
 from .params import ApiError, email
+from .texts import language
+from .texts import text as _text
 
 if TYPE_CHECKING:
     from .server import SandboxServer
@@ -29,12 +31,13 @@ td form{display:inline}td button{display:inline;padding:.1rem .4rem;margin:0}
 """
 
 
-def page(title: str, body: str) -> bytes:
+def page(title: str, body: str, lang: str = "en") -> bytes:
+    banner = _text(lang, "banner")
     return (
-        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
         f"<style>{_STYLE}</style>\n</head>\n<body>\n<header>\n"
-        '<p class="test-mode" role="note">TEST MODE: no real money moves. This is the local Stripe sandbox.</p>\n'
+        f'<p class="test-mode" role="note">{escape(banner)}</p>\n'
         f"</header>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     ).encode()
 
@@ -43,8 +46,12 @@ def not_found_page() -> bytes:
     return page("Not found", "<h1>Not found</h1><p>There is no such page in the Stripe sandbox.</p>")
 
 
+# The redirect-based methods: the donor approves in the wallet's (or the card company's) page and comes back.
+REDIRECT_METHODS = ("kr_card", "kakao_pay", "naver_pay", "payco", "samsung_pay")
+
+
 def handle(sandbox: SandboxServer, method: str, path: str, body: str) -> Answer:
-    match = re.fullmatch(r"/checkout/([^/]+)(/pay)?", path)
+    match = re.fullmatch(r"/checkout/([^/]+)(/pay|/wallet/([a-z_]+))?", path)
     session = sandbox.store.objects.get(match[1]) if match else None
     if not match or session is None or session["object"] != "checkout.session":
         return (
@@ -56,11 +63,18 @@ def handle(sandbox: SandboxServer, method: str, path: str, body: str) -> Answer:
             HTML,
             {},
         )
+    wallet = match[3]
+    if wallet and (wallet not in REDIRECT_METHODS or wallet not in session["payment_method_types"]):
+        return 404, not_found_page(), HTML, {}
     if method == "GET" and not match[2]:
         return 200, checkout_page(sandbox, session), HTML, {}
+    if method == "GET" and wallet:
+        return 200, wallet_page(sandbox, session, wallet), HTML, {}
     if method != "POST" or not match[2]:
         return 405, page("Method not allowed", "<h1>Method not allowed</h1>"), HTML, {"Allow": "GET"}
     form = dict(parse_qsl(body, keep_blank_values=True))
+    if wallet:
+        return _return_from_wallet(sandbox, session, wallet, form.get("outcome", ""))
     return _pay(sandbox, session, form.get("outcome", ""), form.get("email", "").strip())
 
 
@@ -90,86 +104,158 @@ def _plain_button(action: str, label: str) -> str:
 
 
 def _pay(sandbox: SandboxServer, session: dict[str, Any], outcome: str, email_address: str) -> Answer:
-    outcomes = ["success", "decline"] + (["delayed_success", "delayed_failure"] if session["mode"] == "payment" else [])
-    if outcome not in outcomes:
-        return 400, checkout_page(sandbox, session, error="Choose one of the payment buttons."), HTML, {}
+    """A button of the checkout page: a card's or a bank debit's outcome, or ``redirect:<method>`` (a Korean method:
+    off to its own page)."""
+    lang = language(session)
+    offered = session["payment_method_types"]
+    outcomes = ["success", "decline"] if "card" in offered else []
+    if session["mode"] == "payment" and (
+        session["payment_method_configuration_details"] or "us_bank_account" in offered
+    ):
+        outcomes += ["delayed_success", "delayed_failure"]
+    method = outcome.removeprefix("redirect:") if outcome.startswith("redirect:") else ""
+    redirect = method in REDIRECT_METHODS and method in offered
+    if outcome not in outcomes and not redirect:
+        return 400, checkout_page(sandbox, session, error=_text(lang, "choose")), HTML, {}
     if session["status"] != "open":
         return 409, checkout_page(sandbox, session), HTML, {}
     if not session["customer_email"] and not session["customer"]:
         try:
             email(email_address, "email")
         except ApiError:
-            return 400, checkout_page(sandbox, session, error="Enter a valid email address."), HTML, {}
+            return 400, checkout_page(sandbox, session, error=_text(lang, "bad_email")), HTML, {}
+    if redirect:  # off to the wallet's page; the payment happens when the donor comes back having approved it
+        with sandbox.store.lock:
+            sandbox.store.private[session["id"]]["wallet_email"] = email_address or None
+        return 303, b"", "text/plain", {"Location": f"/checkout/{session['id']}/wallet/{method}"}
     try:
         paid = sandbox.pay(session["id"], outcome, email_address or None)
     except ApiError:  # paid meanwhile, from another tab
         return 409, checkout_page(sandbox, session), HTML, {}
     if not paid:
-        message = "Your card was declined (test card 4000 0000 0000 0002). Nothing was charged. You can try again."
-        return 200, checkout_page(sandbox, session, error=message), HTML, {}
+        return 200, checkout_page(sandbox, session, error=_text(lang, "declined")), HTML, {}
     target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
     return 303, b"", "text/plain", {"Location": target}
 
 
-def describe(session: dict[str, Any], line_items: list[dict[str, Any]]) -> tuple[str, str]:
+def wallet_page(sandbox: SandboxServer, session: dict[str, Any], method: str) -> bytes:
+    """The wallet's own page (Kakao Pay, Naver Pay, ...), in test mode: approve the payment, or go back."""
+    lang = language(session)
+    with sandbox.store.lock:
+        amount, names = describe(session, sandbox.store.private[session["id"]]["line_items"], lang)
+    name = _text(lang, method)
+    action = escape(f"/checkout/{session['id']}/wallet/{method}")
+    parts = [f"<h1>{escape(_text(lang, 'wallet_title', method=name))}</h1>"]
+    parts.append(f'<p class="amount">{escape(amount)}</p>')
+    parts.append(f"<p>{escape(_text(lang, 'wallet_ask', amount=amount, merchant=names, method=name))}</p>")
+    if session["status"] == "open":
+        approve = escape(_text(lang, "approve", method=name))
+        parts.append(
+            f'<form method="post" action="{action}">'
+            f'<button type="submit" name="outcome" value="approve">{approve}</button>'
+            f'<button type="submit" name="outcome" value="cancel">{escape(_text(lang, "leave"))}</button></form>'
+        )
+    return page(_text(lang, "wallet_title", method=name), "\n".join(parts), lang)
+
+
+def _return_from_wallet(sandbox: SandboxServer, session: dict[str, Any], method: str, outcome: str) -> Answer:
+    """The donor comes back from the wallet: approved, the session completes now (Stripe's events for the method);
+    abandoned, the checkout page again, nothing charged."""
+    lang = language(session)
+    if outcome not in ("approve", "cancel"):
+        return 400, wallet_page(sandbox, session, method), HTML, {}
+    if outcome == "cancel":
+        error = _text(lang, "left", method=_text(lang, method))
+        return 200, checkout_page(sandbox, session, error=error), HTML, {}
+    with sandbox.store.lock:
+        typed = sandbox.store.private[session["id"]].get("wallet_email")
+    try:
+        sandbox.pay(session["id"], "success", typed, method=method)
+    except ApiError:  # paid meanwhile, from another tab, or expired
+        return 409, checkout_page(sandbox, session), HTML, {}
+    target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+    return 303, b"", "text/plain", {"Location": target}
+
+
+def describe(session: dict[str, Any], line_items: list[dict[str, Any]], lang: str = "en") -> tuple[str, str]:
     """(the amount as a person reads it, e.g. "₩50,000 every month"; the product names)."""
     amount = format_amount(session["amount_total"], session["currency"])
     recurring = line_items[0]["price"]["recurring"] if line_items else None
     if recurring:
         count, interval = recurring["interval_count"], recurring["interval"]
-        amount += f" every {interval}" if count == 1 else f" every {count} {interval}s"
+        if lang == "ko" and count == 1 and interval == "month":
+            amount = f"{_text(lang, 'every_month')} {amount}"
+        else:
+            amount += f" every {interval}" if count == 1 else f" every {count} {interval}s"
     names = ", ".join(f"{i['description']}" + (f" × {i['quantity']}" if i["quantity"] > 1 else "") for i in line_items)
     return amount, names
 
 
 def checkout_page(sandbox: SandboxServer, session: dict[str, Any], error: str | None = None) -> bytes:
+    lang = language(session)
     with sandbox.store.lock:
         line_items = sandbox.store.private[session["id"]]["line_items"]
         customer = sandbox.store.objects.get(session["customer"] or "")
-        amount, names = describe(session, line_items)
+        amount, names = describe(session, line_items, lang)
         known_email = (session.get("customer_details") or {}).get("email") or session["customer_email"]
         known_email = known_email or (customer or {}).get("email")
-    parts = [f"<h1>{'Donate' if session['submit_type'] == 'donate' else 'Pay'}: {escape(names)}</h1>"]
+    heading = _text(lang, "donate" if session["submit_type"] == "donate" else "pay")
+    parts = [f"<h1>{escape(heading)}: {escape(names)}</h1>"]
     parts.append(f'<p class="amount">{escape(amount)}</p>')
     if known_email:
-        parts.append(f"<p>Email: <strong>{escape(known_email)}</strong></p>")
+        parts.append(f"<p>{escape(_text(lang, 'email'))}: <strong>{escape(known_email)}</strong></p>")
     if error:
         parts.append(f'<div class="alert" role="alert"><p>{escape(error)}</p></div>')
     if session["status"] == "open":
-        parts.append(_pay_form(session, need_email=not known_email))
+        parts.append(_pay_form(session, need_email=not known_email, lang=lang))
     elif session["status"] == "complete":
-        done = "Payment received." if session["payment_status"] == "paid" else "The bank debit has not settled yet."
+        done = _text(lang, "received" if session["payment_status"] == "paid" else "unsettled")
         back = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
-        parts.append(f'<div class="note" role="status"><p>This checkout session is complete. {done}</p></div>')
-        parts.append(f'<p><a href="{escape(back)}">Return to the site</a></p>')
+        parts.append(f'<div class="note" role="status"><p>{escape(_text(lang, "complete"))} {escape(done)}</p></div>')
+        parts.append(f'<p><a href="{escape(back)}">{escape(_text(lang, "return"))}</a></p>')
     else:
-        parts.append(
-            '<div class="note" role="status"><p>This checkout session has expired. Nothing was charged.</p></div>'
-        )
+        parts.append(f'<div class="note" role="status"><p>{escape(_text(lang, "expired"))}</p></div>')
     if session["status"] != "complete" and session["cancel_url"]:
-        parts.append(f'<p><a href="{escape(session["cancel_url"])}">Cancel and go back</a></p>')
-    return page(f"{amount}: {names} (test checkout)", "\n".join(parts))
+        parts.append(f'<p><a href="{escape(session["cancel_url"])}">{escape(_text(lang, "cancel"))}</a></p>')
+    return page(_text(lang, "title", amount=amount, names=names), "\n".join(parts), lang)
 
 
-def _pay_form(session: dict[str, Any], need_email: bool) -> str:
+def _pay_form(session: dict[str, Any], need_email: bool, lang: str = "en") -> str:
+    """A button for each payment method the session offers (its ``payment_method_types``): the card's test outcomes,
+    a bank debit that settles later (dynamic payment methods or ``us_bank_account``, payment mode), and each Korean
+    method (which goes to its own page to be approved)."""
+    offered = session["payment_method_types"]
     action = escape(f"/checkout/{session['id']}/pay")
     html = [f'<form method="post" action="{action}">']
     if need_email:
         html.append(
-            '<p><label for="email">Email</label><br>'
+            f'<p><label for="email">{escape(_text(lang, "email"))}</label><br>'
             '<input id="email" name="email" type="email" autocomplete="email" required></p>'
         )
-    html.append('<h2>Card</h2><button type="submit" name="outcome" value="success">Pay with test card 4242</button>')
-    html.append('<button type="submit" name="outcome" value="decline">Use a card that is declined</button>')
-    if session["mode"] == "payment":
+    if "card" in offered:
         html.append(
-            '<h2>Bank debit</h2><button type="submit" name="outcome" value="delayed_success">'
-            "Pay by bank debit (settles later: succeeds)</button>"
+            f'<h2>{escape(_text(lang, "card"))}</h2><button type="submit" name="outcome" value="success">'
+            f"{escape(_text(lang, 'pay_4242'))}</button>"
         )
         html.append(
-            '<button type="submit" name="outcome" value="delayed_failure">'
-            "Pay by bank debit (settles later: fails)</button>"
+            f'<button type="submit" name="outcome" value="decline">{escape(_text(lang, "declined_card"))}</button>'
         )
+    if session["mode"] == "payment" and (
+        session["payment_method_configuration_details"] or "us_bank_account" in offered
+    ):
+        html.append(
+            f'<h2>{escape(_text(lang, "bank"))}</h2><button type="submit" name="outcome" value="delayed_success">'
+            f"{escape(_text(lang, 'bank_ok'))}</button>"
+        )
+        html.append(
+            f'<button type="submit" name="outcome" value="delayed_failure">{escape(_text(lang, "bank_fail"))}</button>'
+        )
+    korean = [m for m in REDIRECT_METHODS if m in offered]
+    if korean:
+        html.append(f"<h2>{escape(_text(lang, 'korean'))}</h2>")
+        for method in korean:
+            label = _text(lang, "pay_with", method=_text(lang, method))
+            html.append(f'<button type="submit" name="outcome" value="redirect:{method}">{escape(label)}</button>')
     html.append("</form>")
     return "\n".join(html)
 

@@ -169,9 +169,10 @@ class SandboxServer:
         if held:
             self.webhooks.dispatch(held, held=True)
 
-    def pay(self, session_id: str, outcome: str = "success", email: str | None = None) -> bool:
-        """What the checkout page's buttons do. False when the card is declined."""
-        paid = self.run(checkout.pay, session_id, outcome, email, ctx=self._ctx(session_id))
+    def pay(self, session_id: str, outcome: str = "success", email: str | None = None, method: str = "card") -> bool:
+        """What the checkout page's buttons do (``method``: a Korean method, once the donor approved it in its own
+        page). False when the card is declined."""
+        paid = self.run(checkout.pay, session_id, outcome, email, method, ctx=self._ctx(session_id))
         if paid and outcome.startswith("delayed_") and self.settle_delay is not None:
             timer = threading.Timer(self.settle_delay, self._auto_settle, args=(session_id,))
             timer.daemon = True

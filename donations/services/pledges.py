@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from common.money import processing_fee
 from donations import stripe_gateway as gateway
 from donations.models import Frequency, Pledge, PledgeStatus, PledgeTransition
+from donations.payment_methods import checkout_payment_methods
 from donations.services.rollups import rollup_pledge
 from donations.services.transitions import pledge_note, pledge_transition
 from orgs.models import Organization, Program
@@ -183,7 +184,10 @@ def pledge_checkout(*, pledge: Pledge, base_url: str) -> str:
             application_fee_percent=f"{org.platform_fee_basis_points / 100:.2f}"
             if org.platform_fee_basis_points
             else "",
-            locale="ko" if pledge.language == "ko" else "auto",
+            locale=pledge.language if pledge.language in ("en", "ko") else "auto",  # the donor's language
+            payment_method_types=checkout_payment_methods(
+                currency=pledge.currency, amount=pledge.amount, monthly=pledge.frequency == Frequency.MONTHLY
+            ),
         )
     )
     Pledge.objects.filter(pk=pledge.pk, stripe_checkout_session_id__isnull=True).update(

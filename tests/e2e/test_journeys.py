@@ -413,7 +413,9 @@ def test_a_donor_gives_in_korean_from_start_to_end(browser, portal):
         expect(page.locator("#review-total")).to_have_text("US$25.00")
         snap(page, "give-in-korean", "review")
         page.get_by_role("button", name=t["Continue to secure payment"]).click()
-        page.get_by_role("button", name="Pay with test card 4242").click()  # the sandbox's own (English) page
+        page.get_by_role(
+            "button", name="테스트 카드 4242로 결제"
+        ).click()  # the sandbox's page, in the session's locale
         expect(page.get_by_role("heading", level=1)).to_have_text(t["Thank you"])
         expect(page.locator("main")).to_contain_text("US$25.00")
         snap(page, "give-in-korean", "thanks")

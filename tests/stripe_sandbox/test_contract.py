@@ -7,7 +7,8 @@ neither knows (unknown), a field the example has but the object lacks (missing),
 ``null`` where the SDK does not allow it, and a value outside an enum (the SDK's ``Union[Literal[...], str]`` is
 read as the ``Literal`` alone: the ``str`` is the SDK's tolerance of future values, not a licence to invent them).
 
-Every flow the sandbox supports runs once (one-off and monthly Checkout, dynamic and explicit payment methods,
+Every flow the sandbox supports runs once (one-off and monthly Checkout, dynamic and explicit payment methods, the
+Korean payment methods approved in their own page, one-off and monthly with renewals,
 delayed payments, declines, expiry by the sandbox's timer, renewals paid, failed, retried and awaiting 3-D Secure,
 refunds, pending refunds that succeed or fail, Connect transfers, application fees and reversals, subscription
 updates and cancelling, disputes opened as inquiries or chargebacks, won and lost); every API response body the SDK
@@ -339,6 +340,12 @@ def _checkout(client: stripe.StripeClient, mode: str, currency: str, amount: int
     return client.v1.checkout.sessions.create(params=params)
 
 
+def _approve_in_wallet(sandbox: Any, session_id: str, method: str) -> None:
+    wallet = pay(sandbox, session_id, f"redirect:{method}").headers["Location"]
+    back = requests.post(sandbox.url + wallet, data={"outcome": "approve"}, allow_redirects=False, timeout=15)
+    assert back.status_code == 303, back.text
+
+
 def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     connect = {"transfer_data": {"destination": ACCOUNT}, "application_fee_amount": 100}
     # one-off: paid, refunded in part then in full with the transfer reversed and the fee refunded
@@ -376,6 +383,19 @@ def _run_flows(sandbox: Any, client: stripe.StripeClient) -> None:
     while client.v1.checkout.sessions.retrieve(on_time.id).status != "expired":
         assert time.monotonic() < deadline, "the expiry timer did not fire"
         time.sleep(0.05)
+    # Korean payment methods (KRW, redirect-based: approved in the wallet's page, paid when the donor returns),
+    # one-off with each, one refunded; a monthly gift with Kakao Pay, renewed
+    korean = ["card", "kr_card", "kakao_pay", "naver_pay", "payco", "samsung_pay"]
+    for method in korean[1:]:
+        local = _checkout(client, "payment", "krw", 30000, locale="ko", allowed_payment_method_types=korean)
+        _approve_in_wallet(sandbox, local.id, method)
+    local_intent = client.v1.payment_intents.retrieve(client.v1.checkout.sessions.retrieve(local.id).payment_intent)
+    client.v1.refunds.create(params={"payment_intent": local_intent.id, "amount": 10000})
+    kakao = _checkout(client, "subscription", "krw", 30000, locale="ko", allowed_payment_method_types=korean)
+    _approve_in_wallet(sandbox, kakao.id, "kakao_pay")
+    kakao_sub = client.v1.checkout.sessions.retrieve(kakao.id).subscription
+    sandbox.advance(kakao_sub, "paid")
+    sandbox.advance(kakao_sub, "failed")
     # declined, then expired
     declined = _checkout(client, "payment", "usd", 1500)
     pay(sandbox, declined.id, "decline")
