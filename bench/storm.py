@@ -9,22 +9,24 @@ process, `python -m stripe_sandbox`, answering the portal's re-fetches exactly a
 payment intents, a charge's refunds). The database (DATABASE_URL, default portal_storm; its name must contain
 "storm") is created afresh each run.
 
-The story is played on the sandbox first, so that every object the events name exists there: gifts made through
-the portal's own services (pledge, Checkout Session) and paid on the sandbox's checkout page; monthly renewals
-(invoice.paid); dunning (invoice.payment_failed, customer.subscription.updated past_due, then the retry paid and
-active again, or left past due); refunds (charge.refunded, refund.created), some left pending and then failing or
-succeeding (refund.updated, charge.refund.updated). The sandbox records the events (it delivers none); they are
-then re-signed with the portal's webhook secret, 30% sent twice, shuffled, and posted by 8 threads over HTTP. An
-answer other than 200 is sent again later, as Stripe retries (counted and printed). Every event the sandbox made
-is sent, not only the types the portal handles: a real endpoint receives them all.
+The story is played on the sandbox first, so that every object the events name exists there: gifts made through the
+portal's own services (pledge, Checkout Session) and paid on the sandbox's checkout page; monthly renewals
+(invoice.paid); dunning (invoice.payment_failed, customer.subscription.updated past_due, then the retry paid and active
+again, or left past due); refunds (charge.refunded, refund.created), some left pending and then failing or succeeding
+(refund.updated, charge.refund.updated); disputes of a single gift or of a monthly gift's renewal
+(charge.dispute.created, updated, closed, funds_withdrawn, funds_reinstated): chargebacks won or lost, in full or in
+part, inquiries closed, and some of each left open (under review, or an inquiry escalated). The sandbox records the
+events (it delivers none); they are then re-signed with the portal's webhook secret, 30% sent twice, shuffled, and
+posted by 8 threads over HTTP. An answer other than 200 is sent again later, as Stripe retries (counted and printed).
+Every event the sandbox made is sent, not only the types the portal handles: a real endpoint receives them all.
 
 Printed: events/s (target: at least 300 on PostgreSQL), p50/p99, retries; then the end state against the story:
-payments (count and amount per currency), refunds counted and not, each pledge's status, the events recorded once
-each, and the reports' totals equal to the raw rows (rebuild_rollups --check). Any difference fails the run.
+payments (count and amount per currency), refunds counted and not, each pledge's status, disputes (count per status,
+amount lost per currency) and the organizations' reports' disputed and lost figures, the events recorded once each,
+and the reports' totals equal to the raw rows (rebuild_rollups --check). Any difference fails the run.
 
 Each kind of story is one function in KINDS with its weight; it drives the sandbox and writes what it expects in
-the Ledger. A new kind (a dispute, say, once the sandbox makes them) is one more function and one more Ledger
-figure checked in _check.
+the Ledger. A new kind is one more function and, if it needs one, one more Ledger figure checked in _check.
 """
 
 import argparse
@@ -82,6 +84,9 @@ class Ledger:
     refunds: int = 0
     statuses: dict[str, str] = field(default_factory=dict)  # pledge reference -> status
     refunded: Counter = field(default_factory=Counter)  # pledge reference -> minor units refunded (counted)
+    disputes: Counter = field(default_factory=Counter)  # dispute status -> count
+    disputed: Counter = field(default_factory=Counter)  # currency -> minor units under open dispute
+    lost: Counter = field(default_factory=Counter)  # currency -> minor units lost to disputes
 
     def paid(self, gift: Gift) -> None:
         self.payments[gift.currency] += 1
@@ -232,13 +237,72 @@ def dunning(story: Story) -> None:
         story.ledger.statuses[gift.reference] = "active"
 
 
-# name -> (weight, story). A dispute kind joins here once the sandbox makes disputes, with its figures in Ledger.
+def _disputable(story: Story) -> tuple[Gift, str]:
+    """A paid charge to dispute: a single gift's, or (one in three) a monthly gift's renewal; (gift, charge id)."""
+    if story.rng.random() < 2 / 3:
+        gift = story.gift(monthly=False)
+        payment_intent = gift.payment_intent_id
+    else:
+        gift = story.gift(monthly=True)
+        invoice = story.sandbox.control(f"subscriptions/{gift.subscription_id}/advance", {"outcome": "paid"})
+        story.ledger.paid(gift)
+        paid = story.sandbox.api("GET", "invoice_payments", {"invoice": invoice["id"]})["data"][0]
+        payment_intent = paid["payment"]["payment_intent"]
+    return gift, story.sandbox.api("GET", f"payment_intents/{payment_intent}")["latest_charge"]
+
+
+def _open_dispute(story: Story, kind: str) -> tuple[Gift, dict]:
+    gift, charge = _disputable(story)
+    reason = story.rng.choice(["fraudulent", "duplicate", "product_not_received", "general", "unrecognized"])
+    params = {"kind": kind, "reason": reason}
+    if kind == "chargeback" and story.rng.random() < 1 / 4:  # a part of the gift
+        params["amount"] = gift.amount // 2
+    return gift, story.sandbox.control(f"charges/{charge}/dispute", params)
+
+
+def _dispute_won_or_left_open(story: Story, kind: str, *, left_open_by: str, closed_as: str) -> None:
+    """A dispute the bank closes in the charge's favour (ending `closed_as`), or for one in four, still open at the end
+    after the sandbox's `left_open_by` action (evidence, escalate)."""
+    gift, dispute = _open_dispute(story, kind)
+    if story.rng.random() < 1 / 4:
+        dispute = story.sandbox.control(f"disputes/{dispute['id']}/{left_open_by}")
+        story.ledger.disputes[dispute["status"]] += 1
+        story.ledger.disputed[gift.currency] += dispute["amount"]
+        return
+    story.sandbox.control(f"disputes/{dispute['id']}/close", {"outcome": "won"})
+    story.ledger.disputes[closed_as] += 1
+
+
+def dispute_won(story: Story) -> None:
+    """A chargeback (charge.dispute.created, funds_withdrawn), evidence submitted (updated: under_review), won
+    (closed, funds_reinstated); one in four still under review at the end."""
+    _dispute_won_or_left_open(story, "chargeback", left_open_by="evidence", closed_as="won")
+
+
+def dispute_lost(story: Story) -> None:
+    """A chargeback lost (charge.dispute.created, funds_withdrawn, closed: lost): its money is not received."""
+    gift, dispute = _open_dispute(story, "chargeback")
+    story.sandbox.control(f"disputes/{dispute['id']}/close", {"outcome": "lost"})
+    story.ledger.disputes["lost"] += 1
+    story.ledger.lost[gift.currency] += dispute["amount"]
+
+
+def inquiry(story: Story) -> None:
+    """An inquiry (charge.dispute.created: warning_needs_response) closed without a chargeback (warning_closed);
+    one in four escalated to a chargeback (updated: needs_response, funds_withdrawn) and still open at the end."""
+    _dispute_won_or_left_open(story, "inquiry", left_open_by="escalate", closed_as="warning_closed")
+
+
+# name -> (weight, story)
 KINDS: dict[str, tuple[int, Callable[[Story], None]]] = {
     "single gift": (3, single_gift),
     "refunded gift": (2, refunded_gift),
     "failing refund": (2, failing_refund),
     "monthly gift with renewals": (3, monthly_gift),
     "dunning": (2, dunning),
+    "dispute won": (1, dispute_won),
+    "dispute lost": (1, dispute_lost),
+    "inquiry": (1, inquiry),
 }
 
 
@@ -359,6 +423,7 @@ def _check(ledger: Ledger, unique: set[str]) -> list[str]:
     odd = {o: n for o, n in outcomes.items() if o.startswith(("unprocessable", "flagged"))}
     if odd:
         problems.append(f"events not taken as Stripe's: {odd}")
+    problems += _check_disputes(ledger)
     try:
         call_command("rebuild_rollups", "--check", stdout=open(os.devnull, "w"))  # noqa: SIM115
     except Exception as exc:  # noqa: BLE001 - printed as a difference
@@ -367,8 +432,55 @@ def _check(ledger: Ledger, unique: set[str]) -> list[str]:
         "end state: "
         + f"{sum(ledger.payments.values())} payments, {ledger.refunds} refunds "
         + f"({ledger.refunds_not_counted} failed), {len(ledger.statuses)} pledges "
-        + f"({', '.join(f'{s} {n}' for s, n in sorted(Counter(ledger.statuses.values()).items()))})"
+        + f"({', '.join(f'{s} {n}' for s, n in sorted(Counter(ledger.statuses.values()).items()))}), "
+        + f"{sum(ledger.disputes.values())} disputes ({_counts(ledger.disputes)})"
     )
+    return problems
+
+
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counter.items()))
+
+
+def _check_disputes(ledger: Ledger) -> list[str]:
+    """Disputes per status and the money lost per currency, and the same figures as the organizations' reports show
+    them (reports.disputes.dispute_totals, summed over organizations per currency)."""
+    from django.db.models import Count, Sum
+
+    from donations.models import Dispute
+    from orgs.models import Organization
+    from reports.disputes import dispute_totals
+    from reports.selectors import ReportFilters
+
+    problems = []
+    statuses = dict(Dispute.objects.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    if statuses != dict(ledger.disputes):
+        problems.append(f"disputes per status: {statuses}, sent {dict(ledger.disputes)}")
+    lost = dict(Dispute.objects.lost().values("currency").annotate(t=Sum("amount")).values_list("currency", "t"))
+    if lost != dict(ledger.lost):
+        problems.append(f"lost to disputes per currency: {lost}, sent {dict(ledger.lost)}")
+    reported = {"open": Counter(), "disputed": Counter(), "lost": Counter(), "lost count": Counter()}
+    for organization in Organization.objects.all():
+        for currency, totals in dispute_totals(organization, ReportFilters.default()).items():
+            reported["open"][currency] += totals.open_count
+            reported["disputed"][currency] += totals.open_amount
+            reported["lost"][currency] += totals.lost_amount
+            reported["lost count"][currency] += totals.lost_count
+    open_statuses = [s for s in ledger.disputes if s not in Dispute.CLOSED]
+    expected = {
+        "open": sum(ledger.disputes[s] for s in open_statuses),
+        "disputed": +ledger.disputed,
+        "lost": +ledger.lost,
+        "lost count": ledger.disputes["lost"],
+    }
+    got = {
+        "open": sum(reported["open"].values()),
+        "disputed": +reported["disputed"],
+        "lost": +reported["lost"],
+        "lost count": sum(reported["lost count"].values()),
+    }
+    if got != expected:
+        problems.append(f"the reports' disputes (open, disputed, lost): {got}, sent {expected}")
     return problems
 
 

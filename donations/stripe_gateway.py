@@ -314,6 +314,7 @@ def _payment_error(error: dict[str, Any] | None) -> str:
 class PaymentIntent:
     id: str
     reference: str  # our pledge reference, from the payment intent's metadata
+    customer_id: str = ""  # a subscription's renewal names its customer (its metadata does not name the pledge)
     destination: str = ""  # a destination charge: the connected account (acct_...) its money was transferred to
     application_fee_amount: int = 0  # the platform's fee on a destination charge, in minor units
     status: str = ""
@@ -324,6 +325,7 @@ class PaymentIntent:
         return cls(
             id=data["id"],
             reference=_reference(data),
+            customer_id=_id(data.get("customer")),
             destination=_id((data.get("transfer_data") or {}).get("destination")),
             application_fee_amount=int(data.get("application_fee_amount") or 0),
             status=data.get("status") or "",
@@ -693,6 +695,14 @@ def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntent:
 
 def invoice_retrieve(invoice_id: str) -> Invoice:
     return Invoice.from_stripe(_call("invoices.retrieve", client().v1.invoices.retrieve, invoice_id))
+
+
+def payment_intent_invoice(payment_intent_id: str) -> Invoice | None:
+    """The invoice a payment intent paid (a subscription's renewal: the invoice names the pledge), or None."""
+    payment = {"type": "payment_intent", "payment_intent": payment_intent_id}
+    page = _call("invoice_payments.list", client().v1.invoice_payments.list, params={"payment": payment, "limit": 1})
+    invoice_id = _id(page["data"][0].get("invoice")) if page.get("data") else ""
+    return invoice_retrieve(invoice_id) if invoice_id else None
 
 
 def invoice_payment_intent(invoice_id: str) -> str:

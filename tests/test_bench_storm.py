@@ -42,12 +42,22 @@ def test_webhook_storm_runs_small_and_ends_exact():
     assert result.returncode == 0, output
     assert "end state exact: nothing dropped, nothing doubled" in result.stdout
     played = re.search(r"stories played: (.+)", result.stdout).group(1)
-    assert all(f"{kind} " in played for kind in ("single gift", "refunded gift", "failing refund", "dunning"))
+    kinds = ("single gift", "refunded gift", "failing refund", "dunning", "dispute won", "dispute lost", "inquiry")
+    assert all(f"{kind} " in played for kind in kinds), played
     storm = re.search(r"storm: ([\d.]+) events/s .* p50 ([\d.]+) ms, p99 ([\d.]+) ms, (\d+) retried", result.stdout)
     assert storm and float(storm.group(1)) > 0 and float(storm.group(3)) >= float(storm.group(2)), result.stdout
     sent = re.search(r"webhook storm: ([\d,]+) events \(([\d,]+) duplicates\)", result.stdout)
     assert sent.group(1) == "300" and int(sent.group(2)) > 0
-    for event_type in ("invoice.paid", "charge.refunded", "refund.updated", "invoice.payment_failed"):
+    for event_type in (
+        "invoice.paid",
+        "charge.refunded",
+        "refund.updated",
+        "invoice.payment_failed",
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
+    ):
         assert event_type in result.stdout
 
 

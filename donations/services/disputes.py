@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations import stripe_gateway as gateway
-from donations.models import Dispute, Outcome, Payment, Pledge
+from donations.models import Dispute, Frequency, Outcome, Payment, Pledge, PledgeStatus
 from donations.services.fulfilment import NotYetRecorded, _flag, _locked_pledge, _single_gift_awaiting_payment
 from donations.services.transitions import pledge_note
 
@@ -54,11 +54,23 @@ def _payment(dispute: gateway.Dispute) -> Payment | None:
 
 def dispute_facts(dispute: gateway.Dispute) -> dict[str, Any]:
     """Asked before the transaction: for a dispute of a payment the portal has not recorded yet, whose pledge its
-    payment intent is. Stripe is asked only when a single gift of the portal's awaits its payment's news; another
-    product's disputes and Stripe's examples answer "not ours" without a call."""
-    if not dispute.payment_intent_id or _payment(dispute) is not None or not _single_gift_awaiting_payment():
+    payment intent is: a single gift's names it; a monthly renewal's does not, its invoice does. Stripe is asked only
+    while a payment of the portal's may still be on its way (a single gift awaiting its payment's news, a monthly
+    gift started); Stripe's examples, on a portal without such gifts, answer "not ours" without a call."""
+    if not dispute.payment_intent_id or _payment(dispute) is not None or not _payment_may_be_on_its_way():
         return {"reference": ""}
-    return {"reference": gateway.payment_intent_retrieve(dispute.payment_intent_id).reference}
+    intent = gateway.payment_intent_retrieve(dispute.payment_intent_id)
+    if intent.reference or not intent.customer_id:
+        return {"reference": intent.reference}
+    invoice = gateway.payment_intent_invoice(intent.id)
+    return {"reference": invoice.reference if invoice else ""}
+
+
+def _payment_may_be_on_its_way() -> bool:
+    """A single gift awaiting its payment's news, or a monthly gift sent to Checkout (its renewals' news may come
+    before its first, in any order) that did not expire unpaid."""
+    monthly = Pledge.objects.filter(frequency=Frequency.MONTHLY, stripe_checkout_session_id__isnull=False)
+    return _single_gift_awaiting_payment() or monthly.exclude(status=PledgeStatus.EXPIRED).exists()
 
 
 def _mismatch(payment: Payment, dispute: gateway.Dispute) -> str:

@@ -10,7 +10,7 @@ from django.core import mail
 
 from donations.models import Dispute, Outcome, Payment, Pledge, PledgeTransition, StripeEvent
 from tests import factories
-from tests.donations.conftest import deliver, give_data, new_events, pay_on_checkout_page
+from tests.donations.conftest import deliver, give_data, new_events, pay_on_checkout_page, start_monthly_gift
 from tests.donations.webhook_helpers import event, post_event
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +198,34 @@ def test_a_dispute_before_its_payments_news_is_retried_then_recorded(client, str
     with on_commit():
         deliver(client, payment_events + [created])
     assert Dispute.objects.get().payment == Payment.objects.get(pledge=pledge)
+
+
+def test_a_dispute_of_a_monthly_renewal_before_any_of_its_news_is_retried_then_recorded(
+    client, stripe_sandbox, giving_org, on_commit
+):
+    """Found by the webhook storm (bench/storm.py): a renewal's payment intent does not name the pledge, so its
+    dispute, arriving before the renewal's invoice.paid (or even the gift's checkout), was answered "not ours" and
+    lost for good. Its invoice names the pledge: the event is answered 500 until the payment is recorded."""
+    pledge, _ = start_monthly_gift(client, stripe_sandbox, giving_org)
+    invoice = stripe_sandbox.advance(_subscription_of(stripe_sandbox, pledge))
+    paid = [p for p in stripe_sandbox.store.all("invoice_payment") if p["invoice"] == invoice["id"]]
+    intent = paid[0]["payment"]["payment_intent"]
+    opened = stripe_sandbox.open_dispute(stripe_sandbox.store.get("payment_intent", intent)["latest_charge"])
+    stripe_sandbox.close_dispute(opened["id"], "lost")
+    news = new_events(stripe_sandbox)
+    disputes = [e for e in news if e["type"].startswith("charge.dispute.")]
+    for dispute_event in disputes[::-1]:  # before the gift's checkout and the renewal's invoice.paid
+        assert post_event(client, dispute_event).status_code == 500  # Stripe delivers it again later
+    assert not StripeEvent.objects.filter(type__startswith="charge.dispute.").exists()
+    with on_commit():
+        deliver(client, [e for e in news if e not in disputes] + disputes[::-1])
+    renewal = Payment.objects.get(pledge=pledge, stripe_payment_intent_id=intent)
+    dispute = Dispute.objects.get()
+    assert (dispute.payment, dispute.status, dispute.amount) == (renewal, "lost", 50000)
+
+
+def _subscription_of(sandbox, pledge) -> str:
+    return sandbox.store.get("checkout.session", pledge.stripe_checkout_session_id)["subscription"]
 
 
 def test_a_dispute_larger_than_its_payment_is_flagged_not_recorded(client, stripe_sandbox, giving_org, on_commit):

@@ -14,6 +14,7 @@ def test_krw_monthly_and_usd_once_through_real_webhooks(
     live_server, stripe_sandbox, giving_org_with_program, giving_org
 ):
     stripe_sandbox.set_webhook_url(live_server.url + "/donations/stripe/webhook/")
+    assert stripe_sandbox.delivery == "async"  # webhooks after the API's answer, delayed and reordered, as Stripe's
     donor = Client(HTTP_HOST="127.0.0.1")
     program = giving_org_with_program.programs.get()
 

@@ -106,6 +106,7 @@ def portal(live_server, sandbox_server, settings, transactional_db) -> Portal:
     settings.STRIPE_API_BASE = sandbox_server.url
     settings.STRIPE_TIMEOUT_SECONDS = 5
     sandbox_server.set_webhook_url(live_server.url + "/donations/stripe/webhook/")
+    assert sandbox_server.delivery == "async"  # webhooks after the API's answer, delayed and reordered, as Stripe's
     call_command("load_directory", stdout=io.StringIO())
     return Portal(url=live_server.url, sandbox=sandbox_server)
 
