@@ -4,6 +4,7 @@ set for the organization); anyone can switch currency; the cached public page ho
 import re
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
@@ -14,6 +15,16 @@ from tests import factories
 from tests.donations.conftest import give_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Korean leaves Korean active in this thread: the next tests run in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 KOREAN = {"HTTP_ACCEPT_LANGUAGE": "ko"}
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}

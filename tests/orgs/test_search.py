@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -15,6 +16,15 @@ from orgs.selectors import DirectoryFilters, organization_list
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Korean leaves Korean active in this thread: the next tests run in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -187,3 +197,22 @@ def test_korean_search_ties_follow_korean_order(named):
     factories.organization(slug="zeta", name="Zeta", name_ko="가람 돌봄")
     with translation.override("ko"):
         assert _found("돌봄") == ["zeta", "alpha"]  # same score: 가람 before 하나
+
+
+def test_lists_beside_causes_follow_korean_order(named):
+    """The situation page's organizations per topic (sorted in Python) and the "working on the same causes" lists
+    (sorted by the database) use the same Korean order."""
+    from django.utils import translation
+
+    from orgs.models import Organization
+    from orgs.selectors import figure_list, organizations_on_causes, topic_organizations
+
+    cause = factories.cause(slug="care", name="Care", name_ko="돌봄")
+    for organization in Organization.objects.all():
+        organization.causes.add(cause)
+    factories.figure(source=factories.source(key="doc"), key="people").causes.add(cause)
+    with translation.override("ko"):
+        assert [org.slug for org in topic_organizations(figure_list())] == SORTED_KOREAN
+        assert [org.slug for org in organizations_on_causes(causes=[cause])] == SORTED_KOREAN
+    with translation.override("en"):
+        assert [org.slug for org in topic_organizations(figure_list())] == sorted(SORTED_KOREAN)

@@ -15,6 +15,16 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Korean leaves Korean active in this thread: the next tests run in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 KOREAN_HEADER = [
     "결제 ID",
     "시각 (UTC)",
