@@ -147,7 +147,7 @@ def test_presets_for_a_currency_the_organization_does_not_take_are_refused(org):
     assert refused.value.message_dict["gift_presets"] == ["Not among the gift currencies: KRW."]
 
 
-def test_the_admin_saves_presets_and_shows_them(org, superuser_client):
+def test_the_admin_shows_the_presets_with_the_giving_settings(org, superuser_client):
     page = superuser_client.get(f"/admin/orgs/organization/{org.pk}/change/")
     assert page.status_code == 200 and 'name="gift_presets"' in page.text
 
