@@ -32,7 +32,7 @@ CURRENCIES: dict[str, Currency] = {
     c.code: c
     for c in (
         Currency("USD", "US$", 2, 500, 1_000_000, (2500, 5000, 10000, 25000), 30),
-        Currency("KRW", "₩", 0, 5_000, 10_000_000, (30000, 50000, 100000, 300000), 0),
+        Currency("KRW", "₩", 0, 5_000, 10_000_000, (10000, 30000, 50000, 100000), 0),
         Currency("EUR", "€", 2, 500, 1_000_000, (2000, 5000, 10000, 25000), 25),
         Currency("GBP", "£", 2, 500, 1_000_000, (2000, 5000, 10000, 25000), 20),
         Currency("JPY", "¥", 0, 500, 1_000_000, (3000, 5000, 10000, 30000), 0),
@@ -41,6 +41,8 @@ CURRENCIES: dict[str, Currency] = {
     )
 }
 DEFAULT_CURRENCY = "USD"
+# The currency a visitor starts in when their language has one of its own (anyone can switch).
+LANGUAGE_CURRENCIES = {"ko": "KRW"}
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
 
@@ -118,3 +120,40 @@ def format_money(amount: int, code: str) -> str:
 def input_value(amount: int, code: str) -> str:
     """An amount in major units as a donor would type it back into the form."""
     return str(to_major(amount, code))
+
+
+def language_currency(language: str | None) -> str | None:
+    """The currency of a visitor's language ("ko" and "ko-kr": KRW), or None when it has none of its own."""
+    return LANGUAGE_CURRENCIES.get((language or "").split("-")[0].lower())
+
+
+PRESETS_MIN, PRESETS_MAX = 2, 6
+_PRESET_LINE = re.compile(r"^\s*([A-Za-z]{3})\s*:?\s*(.*)$")
+
+
+def parse_presets(text: str) -> dict[str, tuple[int, ...]]:
+    """Suggested amounts per currency as staff write them, one line per currency: the code, then 2 to 6 amounts in
+    major units separated by spaces ("KRW 10,000 30,000 50,000 100,000"; "USD: 25 50 100 250"). Returns them in
+    minor units, ascending; raises AmountError saying what is wrong."""
+    presets: dict[str, tuple[int, ...]] = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        found = _PRESET_LINE.match(line)
+        if not found:
+            raise AmountError(_("Start each line with a currency code, for example: KRW 10000 30000 50000 100000."))
+        code, amounts = found[1].upper(), found[2].replace("/", " ").replace(";", " ").split()
+        cur = currency(code)
+        if code in presets:
+            raise AmountError(_("%(code)s is given twice: one line per currency.") % {"code": code})
+        how_many = _("Give %(min)d to %(max)d different amounts for %(code)s.")
+        if not PRESETS_MIN <= len(amounts) <= PRESETS_MAX:
+            raise AmountError(how_many % {"min": PRESETS_MIN, "max": PRESETS_MAX, "code": code})
+        try:
+            minor = sorted({parse_amount(amount, cur.code) for amount in amounts})
+        except AmountError as exc:
+            raise AmountError(f"{cur.code}: {exc}") from exc
+        if len(minor) != len(amounts):  # "10000" and "10,000" are one amount
+            raise AmountError(how_many % {"min": PRESETS_MIN, "max": PRESETS_MAX, "code": code})
+        presets[cur.code] = tuple(minor)
+    return presets

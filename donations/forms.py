@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.money import (
@@ -15,6 +16,7 @@ from common.money import (
     currency,
     format_money,
     input_value,
+    language_currency,
     parse_amount,
     processing_fee,
 )
@@ -38,12 +40,16 @@ class SummaryError:
 
 
 def gift_currency(organization: Organization, requested: str | None) -> str:
-    """The currency the form is in: the one asked for if the organization takes it, else its first."""
+    """The currency the form is in: the one asked for if the organization takes it; else the currency of the
+    page's language (a Korean page starts in KRW), else the portal's default, else the organization's first.
+
+    Only the language decides the blank form's currency, never anything about the visitor: public pages are cached
+    per language (common.pagecache)."""
     codes = organization.currencies
-    wanted = (requested or "").upper()
-    if wanted in codes:
-        return wanted
-    return DEFAULT_CURRENCY if DEFAULT_CURRENCY in codes else codes[0]
+    for wanted in ((requested or "").upper(), language_currency(get_language()), DEFAULT_CURRENCY):
+        if wanted in codes:
+            return wanted
+    return codes[0]
 
 
 class GiveForm(forms.Form):
@@ -100,11 +106,12 @@ class GiveForm(forms.Form):
         self.fields["currency"].initial = self.currency_code
         # No key on the blank form: it sits on a public page cached for every visitor. The review step gives each
         # gift its own key (donations.views.give), which the confirmation carries.
+        self.presets = organization.presets(cur.code)  # staff's for this organization, else the portal's
         self.fields["amount_choice"].choices = [
-            (str(amount), format_money(amount, cur.code)) for amount in cur.suggested
+            (str(amount), format_money(amount, cur.code)) for amount in self.presets
         ] + [(OTHER, _("Other amount"))]
-        self.fields["amount_choice"].initial = str(cur.suggested[1])
-        self._add_unit_costs(cur.code, cur.suggested)
+        self.fields["amount_choice"].initial = str(self.presets[1])
+        self._add_unit_costs(cur.code, self.presets)
         self.fields["program"].choices = [("", _("Where most needed"))] + [
             (str(program.pk), program.local_name) for program in organization.programs.all() if program.active
         ]
@@ -170,7 +177,7 @@ class GiveForm(forms.Form):
         except AmountError:
             amount = None
         if amount is not None:
-            suggested = amount in currency(form.currency_code).suggested
+            suggested = amount in form.presets
             initial["amount_choice"] = str(amount) if suggested else OTHER
             initial["other_amount"] = "" if suggested else input_value(amount, form.currency_code)
         wanted = str(program.pk) if program else query.get("program", "")
@@ -279,7 +286,7 @@ class GiveForm(forms.Form):
             share_identity=bool(data.get("share_identity")),
             wants_updates=bool(data.get("wants_updates")),
             cover_fee=bool(data.get("cover_fee")),
-            amount_choice=OTHER if typed else str(currency(code).suggested[1]),
+            amount_choice=OTHER if typed else str(organization.presets(code)[1]),
             other_amount=typed,
         )
         if SUBMISSION_KEY.match(data.get("submission_key", "")):
@@ -291,8 +298,7 @@ class GiveForm(forms.Form):
     @classmethod
     def initial_from(cls, pledge: Pledge) -> dict:
         """The form filled in again from a pledge (after a cancelled or failed Checkout)."""
-        cur = currency(pledge.currency)
-        suggested = pledge.gift_amount in cur.suggested
+        suggested = pledge.gift_amount in pledge.organization.presets(pledge.currency)
         return {
             "currency": pledge.currency,
             "frequency": pledge.frequency,

@@ -173,6 +173,7 @@ class OrganizationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "accepts_gifts",
                     "gift_currencies",
+                    "gift_presets",
                     "statement_descriptor",
                     "stripe_account_id",
                     "platform_fee_basis_points",

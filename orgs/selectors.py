@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Collate, Lower, NullIf
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
 from orgs import search
 from orgs.models import Cause, Figure, FinanceYear, Organization, Outcome, Program, Region, UnitCost
@@ -26,6 +29,30 @@ class DirectoryFilters:
         if self.sort in SORTS and not (self.sort == "relevance" and not self.query):
             return self.sort
         return "relevance" if self.query else "name"
+
+
+def korean_order() -> bool:
+    return (get_language() or "").startswith("ko")
+
+
+def name_order() -> list:
+    """Organizations by name in the page's language. In Korean: by Korean name, the English name where there is
+    none, lower-cased, in code point order, which for modern Hangul syllables is Korean dictionary order (가 < 나 <
+    크 < 하), Latin letters before Hangul. The database sorts (so pages stay pages): PostgreSQL with the "C"
+    collation, whatever the database's own; SQLite's default (BINARY) is code point order already."""
+    if not korean_order():
+        return ["name"]
+    key = Lower(Coalesce(NullIf(F("name_ko"), Value("")), F("name")))
+    if connection.vendor == "postgresql":
+        key = Collate(key, "C")
+    return [key.asc(), "name"]
+
+
+def local_name_key(organization: Organization) -> str:
+    """name_order's key for organizations already read (the same order, sorted in Python)."""
+    if not korean_order():
+        return organization.name
+    return (organization.name_ko or organization.name).lower()
 
 
 def _visible(*, include_unpublished: bool) -> QuerySet[Organization]:
@@ -49,7 +76,8 @@ def organization_list(*, filters: DirectoryFilters, include_unpublished: bool = 
             Q(regions=filters.region)
             | Exists(Program.objects.filter(organization=OuterRef("pk"), region=filters.region))
         )
-    order = {"relevance": ["-relevance", "name"], "name": ["name"], "updated": ["-updated_at", "name"]}
+    by_name = name_order()
+    order = {"relevance": ["-relevance", *by_name], "name": by_name, "updated": ["-updated_at", *by_name]}
     return (
         organizations.distinct()
         .order_by(*order[filters.ordering])
@@ -110,7 +138,7 @@ def organizations_on_causes(*, causes: list[Cause], exclude: Organization | None
     organizations = Organization.objects.published().filter(Q(causes__in=causes) | Exists(matching_program))
     if exclude is not None:
         organizations = organizations.exclude(pk=exclude.pk)
-    return list(organizations.distinct().order_by("-accepts_gifts", "name")[:limit])
+    return list(organizations.distinct().order_by("-accepts_gifts", *name_order())[:limit])
 
 
 def filter_choices() -> tuple[QuerySet[Cause], QuerySet[Region]]:
@@ -156,4 +184,4 @@ def topic_organizations(figures: list[Figure]) -> list[Organization]:
         for cause in figure.causes.all():
             for organization in cause.organizations.all():
                 found.setdefault(organization.pk, organization)
-    return sorted(found.values(), key=lambda organization: organization.name)
+    return sorted(found.values(), key=local_name_key)

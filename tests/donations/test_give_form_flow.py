@@ -89,7 +89,7 @@ def test_switching_currency_on_the_cancelled_page_keeps_the_gift(client, stripe_
 def test_a_chosen_suggested_amount_becomes_the_new_currencys_default(client, org):
     switched = client.post("/donations/give/hhk/", _typed(org, amount_choice="10000", other_amount="", update="KRW"))
     form = switched.context["give_form"]
-    assert (form["amount_choice"].value(), form["other_amount"].value()) == ("50000", "")
+    assert (form["amount_choice"].value(), form["other_amount"].value()) == ("30000", "")
 
 
 def test_a_preset_and_a_typed_amount_together_are_asked_about_not_guessed(client, stripe_sandbox, org):

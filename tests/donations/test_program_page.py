@@ -142,7 +142,7 @@ def test_an_unapproved_statement_never_shows(client, program):
 def test_an_approved_statement_shows_beside_the_nearest_suggested_amount_with_its_source(
     client, superuser_client, program
 ):
-    statement = _statement(program, amount=45_000)  # KRW suggests ₩30,000, ₩50,000, ₩100,000, ₩300,000
+    statement = _statement(program, amount=45_000)  # KRW suggests ₩10,000, ₩30,000, ₩50,000, ₩100,000
     url = program.get_absolute_url() + "?currency=KRW"
     assert "feeds a family" not in client.get(url).text
     response = superuser_client.post("/admin/orgs/unitcost/", {"action": "approve", "_selected_action": [statement.pk]})

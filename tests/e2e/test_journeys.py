@@ -404,20 +404,22 @@ def test_a_donor_gives_in_korean_from_start_to_end(browser, portal):
         expect(page.locator("html")).to_have_attribute("lang", "ko")
         expect(page.get_by_role("note")).to_contain_text(t["Test mode: no real money moves."])
         form = page.locator("form[action^='/donations/give/']")
-        form.get_by_role("radio", name="US$25.00", exact=True).check()
+        # A Korean page starts in won, ₩30,000 chosen (tests/donations/test_won.py); the donor takes ₩50,000.
+        expect(form.get_by_role("radio", name="₩30,000", exact=True)).to_be_checked()
+        form.get_by_role("radio", name="₩50,000", exact=True).check()
         form.get_by_label(label(t["Your name"])).fill("김민지")
         form.get_by_label(label(t["Your email"])).fill("minji.ko@example.org")
         snap(page, "give-in-korean", "profile")
         page.get_by_role("button", name=t["Review your gift"]).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(t["Review your gift"])
-        expect(page.locator("#review-total")).to_have_text("US$25.00")
+        expect(page.locator("#review-total")).to_have_text("₩50,000")
         snap(page, "give-in-korean", "review")
         page.get_by_role("button", name=t["Continue to secure payment"]).click()
         page.get_by_role(
             "button", name="테스트 카드 4242로 결제"
         ).click()  # the sandbox's page, in the session's locale
         expect(page.get_by_role("heading", level=1)).to_have_text(t["Thank you"])
-        expect(page.locator("main")).to_contain_text("US$25.00")
+        expect(page.locator("main")).to_contain_text("₩50,000")
         snap(page, "give-in-korean", "thanks")
     finally:
         context.close()
@@ -427,4 +429,4 @@ def test_a_donor_gives_in_korean_from_start_to_end(browser, portal):
     with translation.override("ko"):
         assert translation.gettext("Reference") in receipt.body
         assert translation.gettext("Reference") != "Reference"
-    assert "US$25.00" in receipt.body
+    assert "₩50,000" in receipt.body and pledge.currency == "KRW" and pledge.gift_amount == 50000
