@@ -37,8 +37,8 @@ def test_a_korean_donor_gives_30000_won_monthly_with_kakao_pay_on_a_phone(browse
     try:
         page.goto("/organizations/crossing-borders/")
         expect(page.locator("html")).to_have_attribute("lang", "ko")
-        page.get_by_role("button", name="KRW", exact=True).click()
         form = page.locator("form[action^='/donations/give/']")
+        expect(form.get_by_role("radio", name="₩30,000", exact=True)).to_be_checked()  # a Korean visitor starts in won
         form.get_by_role("radio", name=t["monthly"], exact=True).check()
         form.get_by_role("radio", name="₩30,000", exact=True).check()
         form.get_by_label(label(t["Your name"])).fill("박서연")
