@@ -58,6 +58,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     try:
         modified = default_storage.get_modified_time(name)
         file = default_storage.open(name, "rb")
+    # NotImplementedError: a storage that keeps no modification times (Django's Storage raises it), served as absent.
     except (FileNotFoundError, SuspiciousFileOperation, NotImplementedError, OSError) as exc:
         raise Http404("No such file") from exc
     last_modified = int(modified.timestamp())
